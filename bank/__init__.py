@@ -1,0 +1,1 @@
+"""Shifts, banks, bookings, timesheets and the safe-working rules."""

@@ -1,0 +1,1 @@
+"""Fill rates, spend and NHS-retained spend."""

@@ -1,0 +1,1 @@
+"""Credentials, verification and the passport shared across Trusts."""

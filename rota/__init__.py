@@ -1,0 +1,1 @@
+"""Rotas, the CP-SAT solver and the gap filler."""
