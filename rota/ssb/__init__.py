@@ -1,0 +1,1 @@
+"""The Curtois & Qu shift scheduling benchmark: instance reader, checker and solver command."""
