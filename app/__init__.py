@@ -1,0 +1,95 @@
+"""The application factory: the only place that wires the domain modules in."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the app from `config_class` (a Config subclass)."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config_class)
+    register_instance_defaults(app)
+    register_extensions(app)
+    register_errorhandlers(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_templates(app)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return app
+
+
+def register_instance_defaults(app: Flask) -> None:
+    """A SQLite file and a generated secret key under `instance/` when none are configured."""
+    instance = Path(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        instance.mkdir(parents=True, exist_ok=True)
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'staffbank.sqlite'}"
+
+
+def register_extensions(app: Flask) -> None:
+    from app.auth import register_auth
+    from app.db import configure_sqlite
+    from app.extensions import api, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    register_auth(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_errorhandlers as install
+
+    install(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.api import blueprints as core_api
+    from app.extensions import api, csrf
+    from app.views import blueprint as core_views
+
+    app.register_blueprint(core_views)
+    for blueprint in core_api:
+        csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
+        api.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import demo_cli, users_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
+
+
+def register_templates(app: Flask) -> None:
+    from app.templating import register_filters
+
+    register_filters(app)

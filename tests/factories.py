@@ -1,0 +1,116 @@
+"""factory-boy factories, one per model. Rows are committed, as production would see them."""
+
+from __future__ import annotations
+
+import factory
+from argon2 import PasswordHasher
+
+from app.db import utcnow
+from app.extensions import db
+from app.models import (
+    AuditEvent,
+    Department,
+    Notification,
+    Role,
+    RoleMembership,
+    Site,
+    Trust,
+    User,
+    Worker,
+)
+from app.reference import RegistrationBody, StaffGroup
+
+PASSWORD = "correct-horse-battery"
+# Cheap argon2 parameters: verification reads them from the hash, so logins work as usual.
+_PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+
+
+class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class TrustFactory(BaseFactory):
+    class Meta:
+        model = Trust
+
+    name = factory.Sequence(lambda n: f"Trust {n} NHS Foundation Trust")
+    ods_code = factory.Sequence(lambda n: f"T{n:03d}")
+
+
+class SiteFactory(BaseFactory):
+    class Meta:
+        model = Site
+
+    trust = factory.SubFactory(TrustFactory)
+    name = factory.Sequence(lambda n: f"General Hospital {n}")
+
+
+class DepartmentFactory(BaseFactory):
+    class Meta:
+        model = Department
+
+    site = factory.SubFactory(SiteFactory)
+    trust = factory.SelfAttribute("site.trust")
+    name = factory.Sequence(lambda n: f"Ward {n}")
+    specialty = "General medicine"
+    cost_centre = factory.Sequence(lambda n: f"CC{n:04d}")
+
+
+class UserFactory(BaseFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.nhs.uk")
+    full_name = factory.Sequence(lambda n: f"Test User {n}")
+    password_hash = _PASSWORD_HASH
+    active = True
+    password_changed_at = factory.LazyFunction(utcnow)
+
+    @factory.post_generation
+    def roles(self, create: bool, extracted: list[tuple[Role, Trust | None]] | None, **_kw):
+        """`roles=[(Role.WORKFORCE, trust), (Role.ICS_ADMIN, None)]`."""
+        for role, trust in extracted or []:
+            self.memberships.append(
+                RoleMembership(role=role, trust_id=trust.id if trust is not None else None)
+            )
+        if create and extracted:
+            db.session.commit()
+
+
+class WorkerFactory(BaseFactory):
+    class Meta:
+        model = Worker
+
+    user = factory.SubFactory(UserFactory, roles=[(Role.WORKER, None)])
+    staff_group = StaffGroup.MEDICAL
+    grade = "ST3"
+    registration_body = RegistrationBody.GMC
+    registration_number = factory.Sequence(lambda n: f"{7100000 + n:07d}")
+    primary_trust = factory.SubFactory(TrustFactory)
+
+
+class NotificationFactory(BaseFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    kind = "general"
+    title = factory.Sequence(lambda n: f"Message {n}")
+    body = "Hello"
+
+
+class AuditEventFactory(BaseFactory):
+    class Meta:
+        model = AuditEvent
+
+    action = "test.done"
+    object_type = "Trust"
+    object_id = "1"
+
+
+def staff_user(role: Role, trust: Trust | None, **kwargs) -> User:
+    """A user holding one role at `trust` (None: ICS-wide)."""
+    return UserFactory(roles=[(role, trust)], **kwargs)
