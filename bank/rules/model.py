@@ -9,6 +9,7 @@ time zone, Europe/London by default.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -18,7 +19,9 @@ from bank.rules.ruleset import Definitions
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
+_MIDNIGHT = time(0, 0)
 DAY_S = 86_400
+WEEK_S = 7 * DAY_S
 SATURDAY = 5
 
 
@@ -90,14 +93,25 @@ class Item:
         return (self.e - self.s) / 3600
 
 
+# Night windows (epoch seconds) by local day, per (zone, night start, night end): computed once
+# per day, as zoneinfo conversions are the slowest part of classifying a shift.
+_NIGHT_WINDOWS: dict[tuple[str, time, time], dict[int, tuple[int, int]]] = {}
+
+
 def night_seconds(s: int, e: int, first_day: int, last_day: int, d: Definitions) -> int:
     """Real seconds of [s, e) falling in local night time (23:00-06:00 by default)."""
-    wraps = d.night_end <= d.night_start
+    windows = _NIGHT_WINDOWS.setdefault((d.timezone, d.night_start, d.night_end), {})
     total = 0
     for day in range(first_day - 1, last_day + 1):
-        a = local_instant(day, d.night_start, d.timezone)
-        b = local_instant(day + 1 if wraps else day, d.night_end, d.timezone)
-        overlap = min(e, b) - max(s, a)
+        window = windows.get(day)
+        if window is None:
+            wraps = d.night_end <= d.night_start
+            window = (
+                local_instant(day, d.night_start, d.timezone),
+                local_instant(day + 1 if wraps else day, d.night_end, d.timezone),
+            )
+            windows[day] = window
+        overlap = min(e, window[1]) - max(s, window[0])
         if overlap > 0:
             total += overlap
     return total
@@ -107,27 +121,38 @@ def make_item(c: Commitment, d: Definitions) -> Item:
     """Classify a commitment (night, long, long evening, weekends) under the definitions."""
     s = epoch_seconds(c.start)
     e = epoch_seconds(c.end)
-    local_start = local_datetime(s, d.timezone)
-    # The last instant worked is e - 1: a shift ending at midnight has not worked the next day.
-    local_last = local_datetime(e - 1, d.timezone)
+    tz = d.timezone
+    local_start = local_datetime(s, tz)
+    local_end = local_datetime(e, tz)
     first_day = local_start.toordinal()
-    last_day = local_last.toordinal()
+    # The last day worked: a shift ending at midnight has not worked the day it ends on.
+    last_day = local_end.toordinal() - (1 if local_end.time() == _MIDNIGHT else 0)
     length = e - s
     night = night_seconds(s, e, first_day, last_day, d) >= d.night_min // _SECOND
     long = length > d.long_shift_over // _SECOND
-    local_end = local_datetime(e, d.timezone)
     ends_late = local_end.toordinal() > first_day or local_end.time() > d.long_evening_ends_after
     # A long shift running past 23:00 with 3 h of night is a night, not a long evening: the
     # TCS limits them separately and counting it twice would double the same fatigue rule.
     long_evening = long and ends_late and not night
-    weekends = sorted(
-        {
-            day - (date.fromordinal(day).weekday() - SATURDAY)
-            for day in range(first_day, last_day + 1)
-            if date.fromordinal(day).weekday() >= SATURDAY
-        }
-    )
+    weekends: list[int] = []
+    for day in range(first_day, last_day + 1):
+        weekday = (day + 6) % 7  # date.weekday() of an ordinal
+        if weekday >= SATURDAY:
+            saturday = day - (weekday - SATURDAY)
+            if saturday not in weekends:
+                weekends.append(saturday)
     return Item(c, s, e, first_day, night, long, long_evening, tuple(weekends))
+
+
+def order(item: Item) -> tuple[int, int, str]:
+    """The time order of commitments: start, then end, then reference."""
+    return (item.s, item.e, item.commitment.ref)
+
+
+def refs_of(items: Iterable[Item]) -> tuple[Commitment, ...]:
+    """The distinct commitments of some items, in time order."""
+    unique = {id(it): it for it in items}  # by identity: hashing a commitment is slow
+    return tuple(it.commitment for it in sorted(unique.values(), key=order))
 
 
 def format_span(seconds: int) -> str:
@@ -142,6 +167,7 @@ def format_hours(hours: float) -> str:
     return format_span(round(hours * 3600))
 
 
+@lru_cache(maxsize=4096)
 def format_when(seconds: int, tz_key: str) -> str:
     """A moment in local time, as "Tue 02 Jun 08:00"."""
     return local_datetime(seconds, tz_key).strftime("%a %d %b %H:%M")
