@@ -41,11 +41,25 @@ class WorkerSchedule:
         opted_out: bool = False,
         night_worker: bool | None = None,
     ) -> None:
+        items = [make_item(c, rule_set.definitions) for c in commitments]
+        self._build(items, rule_set, opted_out, night_worker)
+
+    @classmethod
+    def _from_items(
+        cls, items: list[Item], rule_set: RuleSet, opted_out: bool, night_worker: bool | None
+    ) -> WorkerSchedule:
+        schedule = cls.__new__(cls)
+        schedule._build(items, rule_set, opted_out, night_worker)
+        return schedule
+
+    def _build(
+        self, items: list[Item], rule_set: RuleSet, opted_out: bool, night_worker: bool | None
+    ) -> None:
         self.rule_set = rule_set
         self.opted_out = opted_out
         self.tz = rule_set.definitions.timezone
         # Read-only indexes shared with the rule modules (runs, windows, weeks).
-        self.items = sorted((make_item(c, rule_set.definitions) for c in commitments), key=order)
+        self.items = sorted(items, key=order)
         self.keys = [order(it) for it in self.items]
         self.starts = [it.s for it in self.items]
         self.by_end = sorted(self.items, key=lambda it: (it.e, it.s, it.commitment.ref))
@@ -84,8 +98,10 @@ class WorkerSchedule:
 
     def check(self, candidate: Commitment) -> list[Breach]:
         """Every rule the candidate shift would break, given all the worker's commitments."""
+        return self._check_item(make_item(candidate, self.rule_set.definitions))
+
+    def _check_item(self, c: Item) -> list[Breach]:
         rs = self.rule_set
-        c = make_item(candidate, rs.definitions)
         breaches: list[Breach] = []
         for it in self.near(c.s, c.e):
             breaches.append(
@@ -102,7 +118,7 @@ class WorkerSchedule:
                     "max_shift",
                     f"This shift lasts {format_span(c.e - c.s)}; "
                     f"the limit is {format_span(int(rs.max_shift.total_seconds()))}",
-                    (candidate,),
+                    (c.commitment,),
                 )
             )
         if rs.min_rest is not None:
@@ -212,20 +228,17 @@ def check_schedule(
     night_worker: bool | None = None,
 ) -> list[Breach]:
     """Every breach in a whole schedule (a rota, a solver result), each reported once."""
-    everything = list(commitments)
-    seen: set[tuple[str, tuple[Commitment, ...]]] = set()
+    items = [make_item(c, rule_set.definitions) for c in commitments]
+    seen: set[tuple[str, tuple[int, ...]]] = set()
     found: list[Breach] = []
     # Each commitment in turn is the candidate against all the others; a breach seen from two
     # of its commitments (a short rest names both) is kept once.
-    for i, commitment in enumerate(everything):
-        others = WorkerSchedule(
-            everything[:i] + everything[i + 1 :],
-            rule_set,
-            opted_out=opted_out,
-            night_worker=night_worker,
+    for i, item in enumerate(items):
+        others = WorkerSchedule._from_items(
+            items[:i] + items[i + 1 :], rule_set, opted_out, night_worker
         )
-        for breach in others.check(commitment):
-            key = (breach.rule, breach.refs)
+        for breach in others._check_item(item):
+            key = (breach.rule, tuple(id(ref) for ref in breach.refs))
             if key not in seen:
                 seen.add(key)
                 found.append(breach)
