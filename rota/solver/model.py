@@ -263,14 +263,23 @@ class RosterModel:
     # -- soft rules --------------------------------------------------------------------------
 
     def _add_cover_penalties(self) -> None:
-        n_employees = len(self.problem.employees)
+        # Head counts of the cells that stay fixed, counted once rather than per cover line.
+        fixed: dict[tuple[int, str], int] = {}
+        for e, row in enumerate(self.incumbent):
+            for d in self.days:
+                if row[d] is not None and not self._free_employee[e]:
+                    fixed[d, row[d]] = fixed.get((d, row[d]), 0) + 1
         for cover in self.problem.covers:
             if cover.day not in self.days or cover.shift not in self.shift_pos:
                 continue
             s = self.shift_pos[cover.shift]
-            terms = [(1, self.cell(e, cover.day, s)) for e in range(n_employees)]
-            variables, _, constant = linear_terms(terms)
+            variables = [xs[s] for e in self.employees if (xs := self.x[e, cover.day]) and s in xs]
+            constant = fixed.get((cover.day, cover.shift), 0)
             if not variables:
+                # Nobody free can work it: a fixed cost, kept so the bound stays a true bound.
+                short, extra = cover.requirement - constant, constant - cover.requirement
+                self.objective_offset += cover.under_weight * max(0, short)
+                self.objective_offset += cover.over_weight * max(0, extra)
                 continue
             target = cover.requirement - constant
             under = self.model.new_int_var(0, max(0, target), f"under_{cover.day}_{s}")
@@ -294,7 +303,10 @@ class RosterModel:
                     continue
                 lit = self.cell(e, req.day, self.shift_pos[req.shift])
                 if isinstance(lit, bool):
-                    continue  # a constant cost: no decision to make
+                    # A decided cell: a fixed cost, kept so the bound stays a true bound.
+                    unmet = lit != granted_when_worked
+                    self.objective_offset += req.weight * unmet
+                    continue
                 if granted_when_worked:
                     self.objective_offset += req.weight
                     self.objective_terms.append((-req.weight, lit))

@@ -1,39 +1,128 @@
-"""Search strategy: how the CP-SAT models of :mod:`rota.solver.model` are solved."""
+"""Search strategy: which CP-SAT models to solve, in what order, with what share of the time.
+
+1. Full model with a full-LP worker (``max_lp``) for a share of the budget. With two workers
+   CP-SAT's default portfolio keeps the run and weekend rules out of the LP of its only
+   full-problem worker and the bound collapses; ``max_lp`` gives a tight bound and often a proof.
+   Skipped on instances too large to even presolve in the budget.
+2. If no roster yet, build one employee group at a time (hard rules are per employee, so each
+   group's sub-model is feasible on its own; cover links the groups through residual demand).
+3. Rostering-aware LNS (:mod:`rota.solver.lns`) for most of the remaining time.
+4. Full model again, hinted with the LNS roster, to raise the bound and maybe prove optimality.
+"""
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from rota.solver.lns import improve
 from rota.solver.model import RosterModel
+from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
 from rota.solver.problem import Problem, Roster
 from rota.solver.result import SolveResult, SolveStatus, roster_cost, roster_penalties
 
+#: Above this many shift variables the full model is left to decomposition and LNS alone.
+FULL_MODEL_MAX_VARS = 40_000
 
-def make_solver(
-    time_limit: float, workers: int, seed: int, subsolvers: list[str] | None = None
-) -> cp_model.CpSolver:
-    """A CP-SAT solver with the given limits.
+
+def shift_variable_count(problem: Problem) -> int:
+    """Number of employee x day x shift-type variables of the full model."""
+    count = 0
+    for emp in problem.employees:
+        allowed = sum(1 for st in problem.shifts if emp.limit_for(st.id, problem.days) > 0)
+        count += allowed * (problem.days - len(emp.days_off))
+    return count
+
+
+class _Incumbent:
+    """Best roster so far and the best proven bound."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.roster: Roster | None = None
+        self.cost: int | None = None
+        self.bound = 0
+
+    def offer(self, roster: Roster) -> None:
+        cost = roster_cost(self.problem, roster)
+        if self.cost is None or cost < self.cost:
+            self.roster, self.cost = roster, cost
+
+    @property
+    def proved(self) -> bool:
+        return self.cost is not None and self.cost <= self.bound
+
+
+def _solve_full(
+    problem: Problem,
+    best: _Incumbent,
+    seconds: float,
+    workers: int,
+    seed: int,
+    hint: Roster | None,
+    log: Callable[[str], None] | None,
+) -> bool:
+    """Solve the full model; returns False when it proved there is no roster at all."""
+    built = RosterModel(problem, hint if hint is not None else best.roster)
+    solver = make_solver(seconds, workers, seed, FULL_LP_SUBSOLVERS)
+    status = solver.solve(built.model)
+    if status == cp_model.INFEASIBLE:
+        return False
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        best.offer(built.solution(solver))
+    best.bound = max(best.bound, int(-(-solver.best_objective_bound // 1)))
+    if log:
+        log(f"full model {solver.status_name(status)}: cost {best.cost}, bound {best.bound}")
+    return True
+
+
+def construct(
+    problem: Problem,
+    deadline: float,
+    workers: int,
+    seed: int,
+    group_cells: int = 3000,
+    log: Callable[[str], None] | None = None,
+) -> Roster | None:
+    """Build a roster one employee group at a time, each over the whole horizon.
+
+    Every hard rule belongs to one employee, so a group's sub-model is feasible whenever its
+    employees' rules are; the groups already placed enter as fixed cover.
 
     Args:
-        time_limit: Wall-clock seconds.
-        workers: Search threads.
-        seed: Random seed, for reproducible runs.
-        subsolvers: Exact list of CP-SAT subsolvers to run, or None for CP-SAT's own portfolio.
+        problem: The rostering problem.
+        deadline: ``time.monotonic()`` value to give up at.
+        workers: CP-SAT threads.
+        seed: Random seed.
+        group_cells: Aimed-for shift variables per group.
+        log: Called with progress lines when given.
 
     Returns:
-        A configured solver.
+        A roster keeping every hard rule, or None if some group found none in time.
     """
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.max_time_in_seconds = max(0.01, time_limit)
-    params.num_workers = workers
-    params.random_seed = seed
-    if subsolvers:
-        params.subsolvers[:] = subsolvers
-    return solver
+    roster = problem.all_off()
+    n_emp = len(problem.employees)
+    per_employee = max(1, shift_variable_count(problem) // max(1, n_emp))
+    size = max(1, min(n_emp, group_cells // per_employee))
+    groups = [list(range(i, min(n_emp, i + size))) for i in range(0, n_emp, size)]
+    for number, group in enumerate(groups):
+        left = deadline - time.monotonic()
+        # Share what is left over the groups still to do, keeping half of it as a reserve.
+        share = max(0.2, left / (len(groups) - number) / 2)
+        sub = RosterModel(problem, roster, group)
+        solver = make_solver(min(share, left), workers, seed + number)
+        status = solver.solve(sub.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if log:
+                log(f"construct: group {number} {solver.status_name(status)}")
+            return None
+        roster = sub.solution(solver)
+    if log:
+        log(f"construct: {len(groups)} groups of {size}, cost {roster_cost(problem, roster)}")
+    return roster
 
 
 def solve(
@@ -50,36 +139,62 @@ def solve(
         problem: The rostering problem.
         time_limit: Wall-clock budget in seconds, model building included.
         workers: CP-SAT search threads.
-        seed: Random seed; the same seed and limits give the same search.
-        hint: A roster to start from (need not be feasible).
+        seed: Random seed; the same seed draws the same neighbourhoods.
+        hint: A roster to start the full model from (need not be feasible).
         log: Called with progress lines when given.
 
     Returns:
         The best roster found, its recomputed cost, the proven bound and its penalties.
     """
     started = time.monotonic()
-    built = RosterModel(problem, hint)
-    remaining = time_limit - (time.monotonic() - started)
-    solver = make_solver(remaining, workers, seed)
-    status = solver.solve(built.model)
-    seconds = time.monotonic() - started
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        roster = built.solution(solver)
-        cost = roster_cost(problem, roster)
-        bound = int(round(solver.best_objective_bound))
+    deadline = started + time_limit
+    rng = random.Random(seed)
+    best = _Incumbent(problem)
+    full_model = shift_variable_count(problem) <= FULL_MODEL_MAX_VARS
+
+    def left() -> float:
+        return deadline - time.monotonic()
+
+    def result(status: SolveStatus | None = None) -> SolveResult:
+        if best.roster is None:
+            status = status or SolveStatus.UNKNOWN
+            return SolveResult(status, None, None, best.bound, (), time.monotonic() - started)
         return SolveResult(
-            status=SolveStatus.OPTIMAL if cost <= bound else SolveStatus.FEASIBLE,
-            roster=roster,
-            objective=cost,
-            bound=min(bound, cost),
-            penalties=roster_penalties(problem, roster),
-            seconds=seconds,
+            status=SolveStatus.OPTIMAL if best.proved else SolveStatus.FEASIBLE,
+            roster=best.roster,
+            objective=best.cost,
+            bound=min(best.bound, best.cost),
+            penalties=roster_penalties(problem, best.roster),
+            seconds=time.monotonic() - started,
         )
-    return SolveResult(
-        status=SolveStatus.INFEASIBLE if status == cp_model.INFEASIBLE else SolveStatus.UNKNOWN,
-        roster=None,
-        objective=None,
-        bound=int(round(solver.best_objective_bound)) if status != cp_model.INFEASIBLE else 0,
-        penalties=(),
-        seconds=seconds,
+
+    if full_model:
+        if not _solve_full(problem, best, 0.3 * left(), workers, seed, hint, log):
+            return result(SolveStatus.INFEASIBLE)
+        if best.proved:
+            return result()
+    if best.roster is None:
+        roster = construct(problem, deadline - 0.5 * left(), workers, seed, log=log)
+        if roster is not None:
+            best.offer(roster)
+    if best.roster is None:
+        return result()
+
+    final_share = 0.3 if full_model else 0.0
+    slice_seconds = min(5.0, max(0.5, time_limit / 40))
+    lns_deadline = deadline - final_share * left()
+    roster = improve(
+        problem,
+        best.roster,
+        lns_deadline,
+        workers,
+        rng,
+        slice_seconds,
+        cells=200,
+        subsolvers=FULL_LP_SUBSOLVERS,
+        log=log,
     )
+    best.offer(roster)
+    if full_model and left() > 0.5:
+        _solve_full(problem, best, left(), workers, seed + 1, None, log)
+    return result()

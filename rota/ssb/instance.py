@@ -221,3 +221,66 @@ def format_roster(roster: Roster) -> str:
         The text RosterViewer and :mod:`rota.ssb.checker` read.
     """
     return "".join("\t".join(cell or "" for cell in row) + "\n" for row in roster)
+
+
+def format_instance(instance: SsbInstance) -> str:
+    """Write an instance in the SSB text format, with the Windows line endings of the originals.
+
+    Args:
+        instance: The instance.
+
+    Returns:
+        Text that :func:`parse_instance` reads back to an equal instance.
+    """
+    sections: list[tuple[str, list[str]]] = [
+        ("SECTION_HORIZON", [str(instance.horizon)]),
+        (
+            "SECTION_SHIFTS",
+            [f"{s.id},{s.minutes},{'|'.join(s.cannot_follow)}" for s in instance.shifts],
+        ),
+        (
+            "SECTION_STAFF",
+            [
+                ",".join(
+                    [
+                        st.id,
+                        "|".join(f"{k}={v}" for k, v in st.max_shifts),
+                        *(
+                            str(v)
+                            for v in (
+                                st.max_total_minutes,
+                                st.min_total_minutes,
+                                st.max_consecutive_shifts,
+                                st.min_consecutive_shifts,
+                                st.min_consecutive_days_off,
+                                st.max_weekends,
+                            )
+                        ),
+                    ]
+                )
+                for st in instance.staff
+            ],
+        ),
+        (
+            "SECTION_DAYS_OFF",
+            [",".join([emp, *map(str, days)]) for emp, days in instance.days_off.items() if days],
+        ),
+    ]
+    for name, requests in (
+        ("SECTION_SHIFT_ON_REQUESTS", instance.on_requests),
+        ("SECTION_SHIFT_OFF_REQUESTS", instance.off_requests),
+    ):
+        sections.append((name, [f"{r.employee},{r.day},{r.shift},{r.weight}" for r in requests]))
+    sections.append(
+        (
+            "SECTION_COVER",
+            [
+                f"{c.day},{c.shift},{c.requirement},{c.weight_under},{c.weight_over}"
+                for c in instance.cover
+            ],
+        )
+    )
+    lines: list[str] = []
+    for name, body in sections:
+        lines += [name, *body, ""]
+    return "\r\n".join(lines) + "\r\n"
