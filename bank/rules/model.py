@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bank.rules.ruleset import Definitions
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND = timedelta(seconds=1)
 _MIDNIGHT = time(0, 0)
 DAY_S = 86_400
@@ -37,7 +36,7 @@ class Commitment:
     kind: str = "bank"
 
     def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
+        if self.start.utcoffset() is None or self.end.utcoffset() is None:
             raise ValueError(f"commitment {self.ref}: start and end must be timezone-aware")
         if self.end <= self.start:
             raise ValueError(f"commitment {self.ref}: end must be after start")
@@ -54,11 +53,8 @@ class Breach:
 
 def epoch_seconds(moment: datetime) -> int:
     """Whole seconds since 1970-01-01 UTC (absolute time, whatever the zone)."""
-    return (moment - _EPOCH) // _SECOND
-
-
-def _epoch_fast(moment: datetime) -> int:
-    # timestamp() is exact for whole seconds and floors the rest for any moment after 1970.
+    # timestamp() works on the UTC instant and, for any moment after 1970, int() floors the
+    # microseconds: times are resolved to the second.
     return int(moment.timestamp())
 
 
@@ -127,8 +123,8 @@ def night_seconds(s: int, e: int, first_day: int, last_day: int, d: Definitions)
 
 def make_item(c: Commitment, d: Definitions) -> Item:
     """Classify a commitment (night, long, long evening, weekends) under the definitions."""
-    s = _epoch_fast(c.start)
-    e = _epoch_fast(c.end)
+    s = epoch_seconds(c.start)
+    e = epoch_seconds(c.end)
     tz = d.timezone
     local_start = local_datetime(s, tz)
     local_end = local_datetime(e, tz)

@@ -114,7 +114,8 @@ class RunIndex:
         out.append(
             Breach(
                 self.rule.code,
-                f"{last - first + 1} {self.rule.noun} on consecutive days ({format_day(first)} "
+                f"This would be {last - first + 1} {self.rule.noun} on consecutive days "
+                f"({format_day(first)} "
                 f"to {format_day(last)}); at most {limit.max_run} in a row",
                 refs_of(self._members(first, last, c, True)),
             )

@@ -99,7 +99,8 @@ def check_window(
     when = format_when(t, schedule.tz)
     if code == "rolling_hours":
         message = (
-            f"{format_span(worked)} of work in the {format_window(length)} from {when}; "
+            f"This would make {format_span(worked)} of work in the {format_window(length)} "
+            f"from {when}; "
             f"at most {format_span(limit)} allowed"
         )
     else:

@@ -132,7 +132,7 @@ def test_more_than_72_hours_in_7_days_is_refused() -> None:
     days, candidate = _week_of_72_hours(1)
     [breach] = check(days, candidate)
     assert breach.rule == "rolling_hours"
-    assert breach.message.startswith("72 h 1 min of work in the 7 days from")
+    assert breach.message.startswith("This would make 72 h 1 min of work in the 7 days from")
     assert set(breach.refs) == {*days, candidate}
 
 
@@ -145,7 +145,9 @@ def test_72_hours_counts_a_window_holding_only_part_of_the_candidate() -> None:
     [breach] = check(days, candidate)
     assert breach.rule == "rolling_hours"
     # The busiest windows form a plateau from Tue 08:00 to 08:59; either names the breach.
-    assert breach.message.startswith("72 h 1 min of work in the 7 days from Tue 02 Jun 08:")
+    assert breach.message.startswith(
+        "This would make 72 h 1 min of work in the 7 days from Tue 02 Jun 08:"
+    )
     assert breach.message.endswith("; at most 72 h allowed")
 
 
@@ -163,7 +165,7 @@ def test_an_eighth_consecutive_shift_is_refused() -> None:
     [breach] = check(days, candidate)
     assert breach.rule == "consecutive_shifts"
     assert breach.message == (
-        "8 shifts on consecutive days (Mon 01 Jun to Mon 08 Jun); at most 7 in a row"
+        "This would be 8 shifts on consecutive days (Mon 01 Jun to Mon 08 Jun); at most 7 in a row"
     )
     assert breach.refs == (*days, candidate)
 
@@ -269,7 +271,7 @@ def test_four_long_evenings_are_allowed_and_a_fifth_refused() -> None:
     candidate = shift("x", "2026-06-05 13:00", 10.5)
     [breach] = check(evenings, candidate)
     assert breach.rule == "consecutive_long_evenings"
-    assert breach.message.startswith("5 long evening shifts on consecutive days")
+    assert breach.message.startswith("This would be 5 long evening shifts on consecutive days")
 
 
 def test_48_hours_rest_needed_after_four_long_evenings() -> None:
@@ -535,3 +537,65 @@ def test_doctors_get_30_minutes_per_5_hours_and_three_breaks_on_12_hours(
 def test_wtr_break_is_20_minutes_over_6_hours() -> None:
     assert required_break_minutes(6 * HOUR, WORKING_TIME_REGULATIONS) == 0
     assert required_break_minutes(6 * HOUR + MINUTE, WORKING_TIME_REGULATIONS) == 20
+
+
+# -- more across Trusts, rule sets and reporting -------------------------------------------------
+
+
+def test_substantive_rota_hours_at_another_trust_count_toward_the_72_hours() -> None:
+    rota = [*daily("rota-", "2026-06-01", 5, "08:00", 10, trust=1, kind="rota")]
+    bank = shift("bank-1", "2026-06-06 08:00", 10, trust=2)
+    candidate = shift("x", "2026-06-07 08:00", 12, minutes=1, trust=3)
+    [breach] = check([*rota, bank], candidate)
+    assert breach.rule == "rolling_hours"
+    assert {c.trust_id for c in breach.refs} == {1, 2, 3}
+
+
+def test_rules_switched_off_in_a_rule_set_are_not_checked() -> None:
+    nights = daily("n", "2026-06-01", 6, "22:00", 9)
+    assert check(nights[:-1], nights[-1], WORKING_TIME_REGULATIONS) == []
+    no_nights = dataclasses.replace(DOCTORS_IN_TRAINING, consecutive_nights=None)
+    assert check(nights[:-1], nights[-1], no_nights) == []
+
+
+def test_wtr_night_worker_status_can_be_given_by_the_caller() -> None:
+    nights = _weeks(17, [(d, "19:30", 12.5) for d in range(4)])
+    kw = {"opted_out": True, "night_worker": False}
+    assert check(nights[:-1], nights[-1], WORKING_TIME_REGULATIONS, **kw) == []
+    days = _weeks(17, [(d, "07:30", 12.5) for d in range(4)])
+    kw = {"opted_out": True, "night_worker": True}
+    assert rules_of(check(days[:-1], days[-1], WORKING_TIME_REGULATIONS, **kw)) == [
+        "night_work_average"
+    ]
+
+
+def test_every_message_is_written_for_the_worker() -> None:
+    nights = daily("n", "2026-06-01", 4, "21:00", 11)
+    candidate = shift("x", "2026-06-05 18:00", 14)
+    for breach in check([*nights, shift("w", "2026-06-13 08:00", 8)], candidate):
+        assert breach.message[0].isupper()
+        assert "None" not in breach.message
+
+
+def test_schedule_check_names_both_ends_of_a_short_rest_across_trusts() -> None:
+    rota = shift("rota", "2026-06-01 20:00", 12, trust=1, kind="rota")
+    bank = shift("bank", "2026-06-02 18:00", 8, trust=2)  # 10 h after the rota night
+    [breach] = check_schedule([bank, rota])
+    assert breach.rule == "min_rest"
+    assert breach.refs == (rota, bank)
+
+
+def test_schedule_check_uses_the_rule_set_and_opt_out() -> None:
+    rota = _weeks(17, FIFTY_SIX)
+    assert rules_of(check_schedule(rota, WORKING_TIME_REGULATIONS)) != []
+    assert check_schedule(rota, WORKING_TIME_REGULATIONS, opted_out=True) == []
+
+
+def test_micro_benchmark_reports_speed() -> None:
+    from bench.rules import run_rules_bench
+
+    result = run_rules_bench(count=50)
+    assert result["candidates"] == 50
+    assert result["commitments"] == 40
+    assert result["candidates_per_second"] > 0
+    assert result["mean_us_per_check"] > 0
