@@ -89,11 +89,9 @@ class WorkerSchedule:
 
     def with_commitment(self, commitment: Commitment) -> WorkerSchedule:
         """A new schedule with one more commitment (e.g. once a booking is made)."""
-        return WorkerSchedule(
-            [*self.commitments, commitment],
-            self.rule_set,
-            opted_out=self.opted_out,
-            night_worker=self._night_worker,
+        item = make_item(commitment, self.rule_set.definitions)
+        return WorkerSchedule._from_items(
+            [*self.items, item], self.rule_set, self.opted_out, self._night_worker
         )
 
     def check(self, candidate: Commitment) -> list[Breach]:
