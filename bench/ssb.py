@@ -1,0 +1,147 @@
+"""Benchmark the roster solver on the Curtois & Qu shift scheduling instances.
+
+Each instance runs in its own ``python -m rota.ssb`` subprocess (so memory and solver state do
+not leak from one to the next), one at a time, and every roster is judged by the independent
+checker. Run from the repository root::
+
+    .venv/bin/python -m bench.ssb [--time-limit 60] [--workers 2] [--seed 0] [INSTANCE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from rota.ssb.checker import check_files
+from rota.ssb.instance import instance_path, load_instance
+
+#: Best known objective values, from the benchmark README (shared/benchmarks/README.md), which
+#: cites the maintainers' site and Rahimian, Akartunali and Levine (EJOR 2017).
+BEST_KNOWN = {
+    1: 607,
+    3: 1001,
+    5: 1143,
+    7: 1056,
+    9: 439,
+    11: 3443,
+    13: 1348,
+    15: 3829,
+    17: 5746,
+    19: 3149,
+    21: 21133,
+    23: 17428,
+}
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_instance(number: int, time_limit: float, workers: int, seed: int) -> dict:
+    """Solve one instance in a subprocess and check its roster.
+
+    Args:
+        number: Instance number (1, 3, ..., 23).
+        time_limit: Seconds given to the solver.
+        workers: CP-SAT threads.
+        seed: Random seed.
+
+    Returns:
+        One result row (see :func:`run_ssb`).
+    """
+    path = instance_path(number)
+    instance = load_instance(path)
+    size = f"{instance.horizon}x{len(instance.staff)}x{len(instance.shifts)}"
+    with tempfile.TemporaryDirectory() as tmp:
+        roster_file = Path(tmp) / "roster.txt"
+        command = [
+            sys.executable,
+            "-m",
+            "rota.ssb",
+            str(path),
+            "--time-limit",
+            str(time_limit),
+            "--workers",
+            str(workers),
+            "--seed",
+            str(seed),
+            "--out",
+            str(roster_file),
+            "--quiet",
+        ]
+        done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        lines = done.stdout.strip().splitlines()
+        summary = json.loads(lines[-1]) if lines else {}
+        report = check_files(path, roster_file) if roster_file.exists() else None
+    bks = BEST_KNOWN.get(number)
+    objective = report.objective if report is not None else None
+    return {
+        "instance": instance.name,
+        "days_staff_types": size,
+        "bks": bks,
+        "objective": objective,
+        "bound": summary.get("bound"),
+        "gap_to_bks_pct": (
+            round(100 * (objective - bks) / bks, 2) if objective is not None and bks else None
+        ),
+        "status": summary.get("status", "ERROR"),
+        "seconds": summary.get("seconds"),
+        # The solver's own claim must match the checker's recomputation too.
+        "checker_ok": bool(
+            report is not None and report.feasible and report.objective == summary.get("objective")
+        ),
+    }
+
+
+def run_ssb(
+    instances: list[int] | None = None, time_limit: float = 60, workers: int = 2, seed: int = 0
+) -> list[dict]:
+    """Run the benchmark, one instance at a time.
+
+    Args:
+        instances: Instance numbers; all twelve when None.
+        time_limit: Seconds per instance.
+        workers: CP-SAT threads.
+        seed: Random seed.
+
+    Returns:
+        One row per instance: instance, days_staff_types, bks, objective, bound, gap_to_bks_pct,
+        status, seconds, checker_ok.
+    """
+    numbers = instances if instances is not None else sorted(BEST_KNOWN)
+    return [run_instance(n, time_limit, workers, seed) for n in numbers]
+
+
+def format_table(rows: list[dict]) -> str:
+    """The rows as a plain-text table."""
+    columns = list(rows[0]) if rows else []
+    cells = [[str(row[c]) if row[c] is not None else "-" for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run and print the table (rows also printed as JSON lines on request)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.ssb", description=__doc__)
+    parser.add_argument("instances", nargs="*", type=int, help="instance numbers (default: all)")
+    parser.add_argument("--time-limit", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="also print each row as JSON")
+    args = parser.parse_args(argv)
+    rows = []
+    for number in args.instances or sorted(BEST_KNOWN):
+        row = run_instance(number, args.time_limit, args.workers, args.seed)
+        rows.append(row)
+        if args.json:
+            print(json.dumps(row), flush=True)
+    print(format_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
