@@ -12,6 +12,17 @@ group, defaulting to the contract terms recorded in /work/shared/rules.md:
 - everyone else: the Working Time Regulations 1998
   (https://www.gov.uk/maximum-weekly-working-hours/weekly-maximum-working-hours-and-opting-out).
 
+Use: ``WorkerSchedule(commitments, rule_set, opted_out=...)`` once per worker, then
+``schedule.check(candidate)`` for each open shift: every ``Breach`` the candidate takes part in
+(rule code, a message for the worker, the commitments involved in time order). For a rota or a
+solver result, ``check_schedule(commitments, rule_set)`` gives every breach once.
+``required_break_minutes(length, rule_set)`` gives the breaks due, for timesheets.
+
+Rule codes: overlap, max_shift, min_rest, rolling_hours, average_hours, night_work_average,
+consecutive_shifts, rest_after_consecutive_shifts, consecutive_long_shifts,
+rest_after_long_shifts, consecutive_nights, rest_after_nights, consecutive_long_evenings,
+rest_after_long_evenings, weekend_frequency, weekly_rest.
+
 Bank hours count toward every limit, together with the substantive rota hours a worker holds at
 another Trust (TCS schedule 3 paras 43-44), so a candidate shift is checked against *all* of the
 worker's commitments. Choices where the contract text leaves room:
@@ -30,6 +41,13 @@ worker's commitments. Choices where the contract text leaves room:
   holds part of it goes over. Hours the bank does not know about count as zero.
 - WTR weekly rest: weeks start Monday 00:00 local (WTR reg. 11(6)); a week with no 24 h rest is
   still fine if a fortnight around it (with either neighbouring week) holds 48 h or 2 x 24 h.
+- WTR night work (reg. 6): at most 8 h per 24 h over 17 weeks, leaving out one weekly rest day
+  a week (816 h), for night workers: the caller may say so, else nights making up a third of
+  the worker's shifts (a "regular feature", R v A-G for NI ex p Burns) make one. The opt-out
+  does not lift this limit.
+- The 2016 TCS rules stand in place of the WTR's derogable rest and night-work rules for doctors
+  in training (hospital derogation, WTR reg. 21), so their rule set does not repeat those.
+- Times are resolved to the second; the candidate must not already be among the commitments.
 """
 
 from bank.rules.model import Breach, Commitment
