@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -599,3 +602,14 @@ def test_micro_benchmark_reports_speed() -> None:
     assert result["commitments"] == 40
     assert result["candidates_per_second"] > 0
     assert result["mean_us_per_check"] > 0
+
+
+def test_rules_package_imports_no_flask_and_no_database() -> None:
+    code = (
+        "import sys, bank.rules, bench.rules; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('flask', 'sqlalchemy', 'app', 'passport', 'rota')]; "
+        "assert not bad, bad"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
