@@ -101,7 +101,8 @@ class Tokens(MethodView):
         """Create a token; the secret is in this answer only."""
         with transaction():
             token, secret = services.create_api_token(g.user, data["name"], now=utcnow())
-        return {**ApiTokenSchema().dump(token), "token": secret}
+        return {**{name: getattr(token, name) for name in ApiTokenSchema().fields},
+                "token": secret}
 
 
 @me_blp.route("/tokens/<int:token_id>", methods=["DELETE"])

@@ -61,7 +61,7 @@ class DepartmentSchema(ma.Schema):
 
 
 class DepartmentCreateSchema(ma.Schema):
-    site_id = fields.Integer(required=True, strict=True)
+    site_id = fields.Integer(required=True)
     name = _name
     specialty = fields.String(required=True, validate=validate.Length(min=1, max=100))
     cost_centre = fields.String(

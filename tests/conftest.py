@@ -64,8 +64,13 @@ class RequestClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        # End the test's own transaction on each side of the request, so each sees the
+        # other's committed rows (a SQLite reader keeps its snapshot until it ends).
+        db.session.commit()
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        db.session.commit()
+        return response
 
 
 def make_app(database_url: str, **overrides: object) -> Flask:

@@ -31,6 +31,15 @@ class BaseFactory(factory.alchemy.SQLAlchemyModelFactory):
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
         sqlalchemy_session_persistence = "commit"
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # End the test's read transaction first, as app.db.transaction() does: on SQLite a
+        # transaction that has read an older snapshot cannot become a writer.
+        session = db.session()
+        if session.in_transaction():
+            session.commit()
+        return super()._create(model_class, *args, **kwargs)
+
 
 class TrustFactory(BaseFactory):
     class Meta:

@@ -76,14 +76,19 @@ def test_password_change_signs_out_other_browsers_but_not_this_one(app, client, 
     auth.login(user.email)
     response = auth.post(
         "/account/password",
-        {"current_password": PASSWORD, "new_password": "a-new-long-password",
-         "confirm_password": "a-new-long-password"},
+        {
+            "current_password": PASSWORD,
+            "new_password": "a-new-long-password",
+            "confirm_password": "a-new-long-password",
+        },
         form_page="/account",
     )
     assert response.status_code == 302
     assert client.get("/ics").status_code == 200
     assert other.get("/ics").status_code == 302
-    assert AuthActions(app.test_client()).login(user.email, "a-new-long-password").status_code == 302
+    assert (
+        AuthActions(app.test_client()).login(user.email, "a-new-long-password").status_code == 302
+    )
 
 
 def test_password_change_with_wrong_current_password_changes_nothing(client, auth):
@@ -91,8 +96,11 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, aut
     auth.login(user.email)
     response = auth.post(
         "/account/password",
-        {"current_password": "wrong-password", "new_password": "a-new-long-password",
-         "confirm_password": "a-new-long-password"},
+        {
+            "current_password": "wrong-password",
+            "new_password": "a-new-long-password",
+            "confirm_password": "a-new-long-password",
+        },
         form_page="/account",
     )
     assert response.status_code == 422
@@ -119,13 +127,22 @@ def test_forms_without_a_csrf_token_are_refused(client):
 def test_sign_in_follows_a_local_next_but_never_another_site(client, auth):
     user = staff_user(Role.ICS_ADMIN, None)
     token = csrf_token(client)
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token, "next": "//evil.example/x"})
+    response = client.post(
+        "/login",
+        data={
+            "email": user.email,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/x",
+        },
+    )
     assert response.headers["Location"] == "/"
     auth.logout()
     token = csrf_token(client)
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token, "next": "/account"})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token, "next": "/account"},
+    )
     assert response.headers["Location"] == "/account"
 
 
@@ -135,13 +152,16 @@ def test_login_attempts_are_rate_limited(database_url, _schema):
         client = app.test_client()
         token = csrf_token(client)
         codes = [
-            client.post("/login", data={"email": "x@example.nhs.uk", "password": "wrong",
-                                        "csrf_token": token}).status_code
+            client.post(
+                "/login",
+                data={"email": "x@example.nhs.uk", "password": "wrong", "csrf_token": token},
+            ).status_code
             for _ in range(4)
         ]
         assert codes == [422, 422, 422, 429]
         assert "Too many sign-in attempts" in client.post(
-            "/login", data={"csrf_token": token}).get_data(as_text=True)
+            "/login", data={"csrf_token": token}
+        ).get_data(as_text=True)
 
 
 def test_signed_out_visitor_is_sent_to_sign_in_and_back(client, auth):
@@ -149,8 +169,10 @@ def test_signed_out_visitor_is_sent_to_sign_in_and_back(client, auth):
     response = client.get("/account")
     assert response.status_code == 302 and "/login?next=/account" in response.headers["Location"]
     token = csrf_token(client, "/login?next=/account")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token, "next": "/account"})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token, "next": "/account"},
+    )
     assert response.headers["Location"] == "/account"
 
 
