@@ -302,6 +302,23 @@ def test_a_second_weekend_within_three_is_refused() -> None:
     assert "at most 1 in 3" in breach.message
 
 
+def test_saturday_and_sunday_of_one_weekend_count_as_one_weekend() -> None:
+    saturday = shift("a", "2026-06-06 08:00", 8)
+    assert check([saturday], shift("x", "2026-06-07 08:00", 8)) == []
+
+
+def test_schedule_check_finds_weekends_too_close_even_when_each_is_worked_twice() -> None:
+    weekends = [
+        shift("sat-1", "2026-06-06 08:00", 8),
+        shift("sun-1", "2026-06-07 08:00", 8),
+        shift("sat-2", "2026-06-13 08:00", 8),
+        shift("sun-2", "2026-06-14 08:00", 8),
+    ]
+    breaches = check_schedule(weekends)
+    assert rules_of(breaches) == ["weekend_frequency"]
+    assert breaches[0].refs == tuple(weekends)
+
+
 def test_a_friday_night_into_saturday_works_that_weekend() -> None:
     friday_night = shift("f", "2026-06-12 21:00", end="2026-06-13 08:00")
     candidate = shift("x", "2026-06-06 09:00", 8)
