@@ -96,6 +96,10 @@ def check_window(
     worked, t = index.peak(c, schedule)
     if worked <= limit:
         return
+    inside = [*schedule.near(t, t + length), c]  # the busiest window always overlaps c
+    # Name the window from its first hour of work: sliding the start past idle time cannot add
+    # work at the end (this window is already the busiest), and it reads better.
+    t = max(t, min(it.s for it in inside))
     when = format_when(t, schedule.tz)
     if code == "rolling_hours":
         message = (
@@ -112,7 +116,7 @@ def check_window(
             f"Average of {per_week} {what} over the {weeks} weeks from {when}; "
             f"at most {allowed} allowed"
         )
-    out.append(Breach(code, message, refs_of([*schedule.near(t, t + length), c])))
+    out.append(Breach(code, message, refs_of(inside)))
 
 
 def format_window(seconds: int) -> str:
