@@ -302,7 +302,7 @@ def scenarios(draw: st.DrawFn) -> tuple[list[Commitment], Commitment, RuleSet, b
     return existing, candidate, draw(st.sampled_from(RULE_SETS)), draw(st.booleans())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(scenarios())
 def test_fast_check_agrees_with_the_definitions(
     scenario: tuple[list[Commitment], Commitment, RuleSet, bool],
@@ -313,7 +313,7 @@ def test_fast_check_agrees_with_the_definitions(
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, database=None)
 @given(scenarios())
 def test_every_breach_names_the_candidate(
     scenario: tuple[list[Commitment], Commitment, RuleSet, bool],
