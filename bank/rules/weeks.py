@@ -57,9 +57,12 @@ def check_weekends(c: Item, schedule: WorkerSchedule, out: list[Breach]) -> None
             )
 
 
-def rest_periods(c: Item, schedule: WorkerSchedule, a: int, b: int) -> list[int]:
-    """Uninterrupted rest periods (seconds) inside [a, b), the candidate included."""
-    spans = sorted([(it.s, it.e) for it in schedule.near(a, b)] + [(c.s, c.e)])
+def rest_periods(c: Item | None, schedule: WorkerSchedule, a: int, b: int) -> list[int]:
+    """Uninterrupted rest periods (seconds) inside [a, b), with the candidate if given."""
+    spans = [(it.s, it.e) for it in schedule.near(a, b)]
+    if c is not None:
+        spans.append((c.s, c.e))
+    spans.sort()
     gaps, cur = [], a
     for s, e in spans:
         if s > cur:
@@ -73,37 +76,55 @@ def rest_periods(c: Item, schedule: WorkerSchedule, a: int, b: int) -> list[int]
 
 
 def check_weekly_rest(c: Item, schedule: WorkerSchedule, out: list[Breach]) -> None:
-    """Append a breach for each week of the candidate left without its weekly rest."""
+    """Append a breach for each week the candidate leaves without its weekly rest."""
     rule = schedule.rule_set.weekly_rest
     assert rule is not None
-    weekly = int(rule.weekly.total_seconds())
-    fortnightly = int(rule.fortnightly.total_seconds())
     tz = schedule.tz
     last_day = local_datetime(c.e - 1, tz).toordinal()
-    monday = c.day - (c.day + 6) % 7  # (ordinal + 6) % 7 is date.weekday()
-    while monday <= last_day:
+    # (ordinal + 6) % 7 is date.weekday(): these are the Mondays of the candidate's weeks.
+    first_monday = c.day - (c.day + 6) % 7
+    last_monday = last_day - (last_day + 6) % 7
+    # The weeks either side share a fortnight with the candidate's, so it can break them too;
+    # they are reported only when the candidate is what breaks them.
+    for monday in range(first_monday - 7, last_monday + 8, 7):
+        rested, longest = _week_rested(c, schedule, monday)
+        if rested:
+            continue
+        own = first_monday <= monday <= last_monday
+        if not own and not _week_rested(None, schedule, monday)[0]:
+            continue
         a, b = local_instant(monday, _MIDNIGHT, tz), local_instant(monday + 7, _MIDNIGHT, tz)
-        gaps = rest_periods(c, schedule, a, b)
-        if max(gaps, default=0) < weekly and not any(
-            _fortnight_rested(c, schedule, local_instant(start, _MIDNIGHT, tz),
-                              local_instant(start + 14, _MIDNIGHT, tz), weekly, fortnightly)
-            # The bank cannot know how the employer anchors fortnights: either pairing will do.
-            for start in (monday - 7, monday)
-        ):  # fmt: skip
-            out.append(
-                Breach(
-                    "weekly_rest",
-                    f"No {format_span(weekly)} uninterrupted rest in the week from "
-                    f"{format_day(monday)} (longest {format_span(max(gaps, default=0))}), "
-                    f"nor {format_span(fortnightly)} in a fortnight around it",
-                    refs_of([*schedule.near(a, b), c]),
-                )
+        weekly, fortnightly = (
+            format_span(int(rule.weekly.total_seconds())),
+            format_span(int(rule.fortnightly.total_seconds())),
+        )
+        out.append(
+            Breach(
+                "weekly_rest",
+                f"No {weekly} uninterrupted rest in the week from {format_day(monday)} "
+                f"(longest {format_span(longest)}), nor {fortnightly} in a fortnight around it",
+                refs_of([*schedule.near(a, b), c]),
             )
-        monday += 7
+        )
 
 
-def _fortnight_rested(
-    c: Item, schedule: WorkerSchedule, a: int, b: int, weekly: int, fortnightly: int
-) -> bool:
-    long_rests = [g for g in rest_periods(c, schedule, a, b) if g >= weekly]
-    return len(long_rests) >= 2 or any(g >= fortnightly for g in long_rests)
+def _week_rested(c: Item | None, schedule: WorkerSchedule, monday: int) -> tuple[bool, int]:
+    """Whether the week from this Monday has its weekly rest; and its longest rest."""
+    rule = schedule.rule_set.weekly_rest
+    assert rule is not None
+    tz = schedule.tz
+    weekly = int(rule.weekly.total_seconds())
+    fortnightly = int(rule.fortnightly.total_seconds())
+    a, b = local_instant(monday, _MIDNIGHT, tz), local_instant(monday + 7, _MIDNIGHT, tz)
+    longest = max(rest_periods(c, schedule, a, b), default=0)
+    if longest >= weekly:
+        return True, longest
+    # The WTR lets the employer give 48 h (or two 24 h) per fortnight instead; the bank cannot
+    # know how the employer anchors fortnights, so either pairing with a neighbour will do.
+    for start in (monday - 7, monday):
+        fa = local_instant(start, _MIDNIGHT, tz)
+        fb = local_instant(start + 14, _MIDNIGHT, tz)
+        long_rests = [g for g in rest_periods(c, schedule, fa, fb) if g >= weekly]
+        if len(long_rests) >= 2 or any(g >= fortnightly for g in long_rests):
+            return True, longest
+    return False, longest
