@@ -46,6 +46,7 @@ test: install vendor
 	bash scripts/test.sh
 
 bench: install vendor
+	bash scripts/ensure-test-deps.sh
 	$(BIN)/python -m bench
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -15,7 +16,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 def create_app(config_class: type = Config) -> Flask:
     """Build the app from `config_class` (a Config subclass)."""
-    app = Flask(__name__, instance_relative_config=False)
+    # INSTANCE_PATH moves the instance folder (SQLite file, generated secret key) elsewhere.
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.config.from_object(config_class)
     register_instance_defaults(app)
     register_extensions(app)

@@ -101,8 +101,7 @@ class Tokens(MethodView):
         """Create a token; the secret is in this answer only."""
         with transaction():
             token, secret = services.create_api_token(g.user, data["name"], now=utcnow())
-        return {**{name: getattr(token, name) for name in ApiTokenSchema().fields},
-                "token": secret}
+        return {**{name: getattr(token, name) for name in ApiTokenSchema().fields}, "token": secret}
 
 
 @me_blp.route("/tokens/<int:token_id>", methods=["DELETE"])
@@ -205,7 +204,7 @@ def visible_workers() -> sa.Select[Any]:
     visible = tenant_filter(Worker, scope_for(g.user, STAFF_ROLES))
     if g.user.worker is not None:
         visible = sa.or_(visible, Worker.id == g.user.worker.id)
-    return sa.select(Worker).where(visible)
+    return sa.select(Worker).where(visible).options(sa.orm.joinedload(Worker.user))
 
 
 @workers_blp.route("")

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import ApiToken, Role, User, UserSession
@@ -61,9 +62,9 @@ def _user_from_session() -> tuple[User | None, UserSession | None]:
     if not sid:
         return None, None
     row = db.session.scalar(
-        sa.select(UserSession).where(
-            UserSession.token_hash == digest(sid), UserSession.revoked_at.is_(None)
-        )
+        sa.select(UserSession)
+        .where(UserSession.token_hash == digest(sid), UserSession.revoked_at.is_(None))
+        .options(joinedload(UserSession.user).selectinload(User.memberships))
     )
     if row is None or not row.user.active:
         session.clear()
@@ -77,9 +78,9 @@ def _user_from_token() -> tuple[User | None, ApiToken | None]:
     if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX):
         return None, None
     row = db.session.scalar(
-        sa.select(ApiToken).where(
-            ApiToken.token_hash == digest(token.strip()), ApiToken.revoked_at.is_(None)
-        )
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == digest(token.strip()), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user).selectinload(User.memberships))
     )
     if row is None or not row.user.active:
         return None, None

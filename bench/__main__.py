@@ -1,0 +1,74 @@
+"""`make bench`: every benchmark, printed as tables.
+
+    python -m bench [--only api,rules,ssb] [--ssb-time-limit 60] [--ssb-instances 1,3,5]
+
+The first table's first row, an authenticated API read served by gunicorn, is the baseline
+that later rows are compared to, measured in the same run. Figures are for this machine
+(`nproc` cores), printed with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+
+from bench.ssb import format_table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", "api,rules,ssb"))
+    parser.add_argument(
+        "--ssb-time-limit", type=float, default=float(os.environ.get("BENCH_SSB_TIME_LIMIT", 60))
+    )
+    parser.add_argument("--ssb-instances", default=os.environ.get("BENCH_SSB_INSTANCES", ""))
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}\n"
+    )
+
+    if "api" in only:
+        from bench.api_read import run_api_read
+
+        row = run_api_read()
+        print("== Web and API (baseline)")
+        print(
+            format_table(
+                [
+                    {
+                        "benchmark": row["benchmark"],
+                        "requests": row["requests"],
+                        "failed": row["failures"],
+                        "per_second": f"{row['per_second']:.0f}",
+                        "p50_ms": f"{row['p50_ms']:.1f}",
+                        "p99_ms": f"{row['p99_ms']:.1f}",
+                    }
+                ]
+            )
+        )
+        print()
+
+    if "rules" in only:
+        from bench.rules import run_rules_bench
+
+        print("== Safe-working rules: one worker's 26 weeks against 2,000 open shifts")
+        print(format_table([run_rules_bench()]))
+        print()
+
+    if "ssb" in only:
+        from bench.ssb import run_ssb
+
+        instances = [int(n) for n in args.ssb_instances.split(",") if n] or None
+        print(
+            f"== Shift scheduling benchmark (Curtois & Qu), {args.ssb_time_limit:g} s each, "
+            "2 workers, seed 0"
+        )
+        print(format_table(run_ssb(instances, time_limit=args.ssb_time_limit, workers=2)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
