@@ -78,6 +78,8 @@ class WorkerSchedule:
             for length in {length for length, _, _ in self._window_rules(None, everyone=True)}
         }
         self._runs = [RunIndex(rule, self.items) for rule in run_rules(rule_set)]
+        # Longest rest of each week (by Monday ordinal), filled as checks ask for it.
+        self.week_rest_cache: dict[int, int] = {}
 
     def __len__(self) -> int:
         return len(self.items)

@@ -86,11 +86,15 @@ def check_weekly_rest(c: Item, schedule: WorkerSchedule, out: list[Breach]) -> N
     last_monday = last_day - (last_day + 6) % 7
     # The weeks either side share a fortnight with the candidate's, so it can break them too;
     # they are reported only when the candidate is what breaks them.
+    weekly_s = int(rule.weekly.total_seconds())
     for monday in range(first_monday - 7, last_monday + 8, 7):
+        own = first_monday <= monday <= last_monday
+        # A neighbouring week's own rest does not depend on the candidate: usually enough.
+        if not own and _longest_rest(schedule, monday) >= weekly_s:
+            continue
         rested, longest = _week_rested(c, schedule, monday)
         if rested:
             continue
-        own = first_monday <= monday <= last_monday
         if not own and not _week_rested(None, schedule, monday)[0]:
             continue
         a, b = local_instant(monday, _MIDNIGHT, tz), local_instant(monday + 7, _MIDNIGHT, tz)
@@ -128,3 +132,14 @@ def _week_rested(c: Item | None, schedule: WorkerSchedule, monday: int) -> tuple
         if len(long_rests) >= 2 or any(g >= fortnightly for g in long_rests):
             return True, longest
     return False, longest
+
+
+def _longest_rest(schedule: WorkerSchedule, monday: int) -> int:
+    """The longest rest in a week without the candidate (cached on the schedule)."""
+    cache = schedule.week_rest_cache
+    longest = cache.get(monday)
+    if longest is None:
+        tz = schedule.tz
+        a, b = local_instant(monday, _MIDNIGHT, tz), local_instant(monday + 7, _MIDNIGHT, tz)
+        longest = cache[monday] = max(rest_periods(None, schedule, a, b), default=0)
+    return longest
