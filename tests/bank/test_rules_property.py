@@ -300,10 +300,14 @@ def scenarios(draw: st.DrawFn) -> tuple[list[Commitment], Commitment, RuleSet, b
     """A three-week schedule, dense or sparse, of typical shifts, and one candidate."""
     base = draw(st.sampled_from(BASES))
     density = draw(st.sampled_from((30, 60, 90, 100)))
+    # A steady pattern (one start time every day) makes runs and short weekly rest likely.
+    steady = draw(st.sampled_from((None, *STARTS)))
     existing: list[Commitment] = []
     for day, shape in enumerate(draw(st.lists(day_shape, min_size=21, max_size=21))):
         if shape[0] >= density:
             continue
+        if steady is not None:
+            shape = (shape[0], steady, 0, shape[3])
         shift = _local_shift(f"c{day}", base, day, shape)
         # Existing commitments never overlap each other: the bank refused that already.
         if not existing or existing[-1].end <= shift.start:
