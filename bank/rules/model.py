@@ -160,10 +160,12 @@ def refs_of(items: Iterable[Item]) -> tuple[Commitment, ...]:
 
 
 def format_span(seconds: int) -> str:
-    """A duration as "10 h 59 min" (or "11 h")."""
+    """A duration as "10 h 59 min" (or "11 h", "30 min")."""
     minutes = max(seconds, 0) // 60
     hours, mins = divmod(minutes, 60)
-    return f"{hours} h {mins} min" if mins else f"{hours} h"
+    if not mins:
+        return f"{hours} h"
+    return f"{hours} h {mins} min" if hours else f"{mins} min"
 
 
 def format_hours(hours: float) -> str:
@@ -183,7 +185,7 @@ def format_day(ordinal: int) -> str:
 
 
 def describe(item: Item) -> str:
-    """A worker-facing name for a commitment: "bank night shift at Trust 3"."""
+    """A worker-facing name for a commitment: "night shift at Trust 3", "rota shift at Trust 1"."""
     c = item.commitment
     kind = "" if c.kind == "bank" else f"{c.kind} "
     shape = "night shift" if item.night else "shift"
