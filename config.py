@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 
 class Config:
@@ -18,6 +19,10 @@ class Config:
 
     # Requests bigger than this answer 413; evidence uploads (passport) stay under it.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 10 * 1024 * 1024))
+
+    # Passport evidence: a folder outside the database (default: instance/evidence).
+    EVIDENCE_STORAGE_DIR = os.environ.get("EVIDENCE_STORAGE_DIR")
+    EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -64,3 +69,4 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
     RATELIMIT_ENABLED = False
+    EVIDENCE_STORAGE_DIR = tempfile.mkdtemp(prefix="staffbank-test-evidence-")

@@ -74,14 +74,20 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    """Pages and API of the core and each domain; each domain's menu entries per role."""
+    import passport
     from app.api import blueprints as core_api
     from app.extensions import api, csrf
     from app.views import blueprint as core_views
+    from passport.api import blp as passport_api
+    from passport.views import blueprint as passport_views
 
     app.register_blueprint(core_views)
-    for blueprint in core_api:
+    app.register_blueprint(passport_views)
+    for blueprint in [*core_api, passport_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
         api.register_blueprint(blueprint)
+    app.extensions["navigation"] = [*passport.NAVIGATION]
 
 
 def register_commands(app: Flask) -> None:

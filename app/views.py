@@ -147,7 +147,7 @@ def logout() -> Any:
 # Role homes ------------------------------------------------------------------------------
 
 
-def _trust_for(role: Role) -> tuple[Trust, list[Trust]]:
+def trust_for_page(role: Role) -> tuple[Trust, list[Trust]]:
     """The Trust a Trust-level page is about (`?trust=`), and the others the user may pick."""
     scope = scope_for(g.user, [role])
     choices = db.session.scalars(scoped(sa.select(Trust), Trust, scope).order_by(Trust.name)).all()
@@ -207,7 +207,7 @@ def _headcount(trust_id: int | None) -> list[tuple[str, str, int]]:
 @role_required(Role.WORKFORCE)
 def workforce_home() -> Any:
     """A Trust workforce team's home: sites, departments, bank workers; add a department."""
-    trust, trusts = _trust_for(Role.WORKFORCE)
+    trust, trusts = trust_for_page(Role.WORKFORCE)
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -239,7 +239,7 @@ def workforce_home() -> Any:
 @role_required(Role.COMPLIANCE)
 def compliance_home() -> Any:
     """A compliance officer's home: the Trust's workers and their professional registration."""
-    trust, trusts = _trust_for(Role.COMPLIANCE)
+    trust, trusts = trust_for_page(Role.COMPLIANCE)
     return render_template(
         "core/compliance_home.html", trust=trust, trusts=trusts, workers=_workers_of(trust)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from app.db import utcnow
@@ -19,6 +20,8 @@ from app.models import (
     Worker,
 )
 from app.reference import RegistrationBody, StaffGroup
+from passport.models import Credential, CredentialStatus, CredentialType
+from passport.services import ensure_credential_types
 
 PASSWORD = "correct-horse-battery"
 # Cheap argon2 parameters: verification reads them from the hash, so logins work as usual.
@@ -118,6 +121,43 @@ class AuditEventFactory(BaseFactory):
     action = "test.done"
     object_type = "Trust"
     object_id = "1"
+
+
+def credential_type(code: str) -> CredentialType:
+    """A seeded credential type (all of them are added on first use)."""
+    found = db.session.scalar(sa.select(CredentialType).where(CredentialType.code == code))
+    if found is None:
+        ensure_credential_types()
+        db.session.commit()
+        found = db.session.scalar(sa.select(CredentialType).where(CredentialType.code == code))
+    return found
+
+
+class CredentialFactory(BaseFactory):
+    """A credential awaiting verification; pass `verified_by=(user, trust)` to verify it."""
+
+    class Meta:
+        model = Credential
+        exclude = ("type_code", "verified_by")
+
+    type_code = "identity"
+    verified_by = None
+    worker = factory.SubFactory(WorkerFactory)
+    credential_type = factory.LazyAttribute(lambda o: credential_type(o.type_code))
+    status = factory.LazyAttribute(
+        lambda o: CredentialStatus.VERIFIED if o.verified_by else CredentialStatus.AWAITING
+    )
+    submitted_at = factory.LazyFunction(utcnow)
+    verified_at = factory.LazyAttribute(lambda o: utcnow() if o.verified_by else None)
+    verified_by_user_id = factory.LazyAttribute(
+        lambda o: o.verified_by[0].id if o.verified_by else None
+    )
+    verified_by_trust_id = factory.LazyAttribute(
+        lambda o: o.verified_by[1].id if o.verified_by else None
+    )
+    verification_method = factory.LazyAttribute(
+        lambda o: "Original document seen in person" if o.verified_by else None
+    )
 
 
 def staff_user(role: Role, trust: Trust | None, **kwargs) -> User:
