@@ -59,16 +59,19 @@ HOME_ENDPOINTS = {
 
 @blueprint.app_context_processor
 def navigation() -> dict[str, Any]:
-    """The header's menu: one home per role the user holds, and the unread count."""
+    """The header's menu: each role's home and its domain pages, and the unread count."""
     user = g.get("user")
     if user is None:
         return {"navigation": [], "unread_count": 0}
+    extras = current_app.extensions.get("navigation", [])
     items = []
     for role in user.roles:
-        endpoint = HOME_ENDPOINTS[role]
-        items.append(
-            {"label": role.label, "url": url_for(endpoint), "active": request.endpoint == endpoint}
-        )
+        entries = [(role.label, HOME_ENDPOINTS[role])]
+        entries += [(label, endpoint) for for_role, label, endpoint in extras if for_role == role]
+        items += [
+            {"label": label, "url": url_for(endpoint), "active": request.endpoint == endpoint}
+            for label, endpoint in entries
+        ]
     return {"navigation": items, "unread_count": services.unread_count(user)}
 
 
