@@ -135,6 +135,7 @@ def improve(
     cells: int,
     subsolvers: list[str] | None = None,
     log: Callable[[str], None] | None = None,
+    max_rounds: int | None = None,
 ) -> Roster:
     """Improve a feasible roster by re-solving neighbourhoods until ``deadline``.
 
@@ -148,6 +149,7 @@ def improve(
         cells: Starting neighbourhood size in employee-days.
         subsolvers: CP-SAT subsolvers for the sub-solves, None for CP-SAT's portfolio.
         log: Called with progress lines when given.
+        max_rounds: Stop after this many sub-solves (tests use it instead of the clock).
 
     Returns:
         The best roster found (``roster`` itself if nothing better turned up).
@@ -155,7 +157,7 @@ def improve(
     picker = NeighbourhoodPicker(problem, rng, cells)
     best, best_cost = roster, roster_cost(problem, roster)
     rounds = improved = 0
-    while (remaining := deadline - time.monotonic()) > 0.05:
+    while (remaining := deadline - time.monotonic()) > 0.05 and rounds != max_rounds:
         nb = picker.pick(best)
         sub = RosterModel(problem, best, nb.employees, nb.days)
         solver = make_solver(

@@ -85,6 +85,7 @@ def construct(
     workers: int,
     seed: int,
     group_cells: int = 3000,
+    group_work: float = 10.0,
     log: Callable[[str], None] | None = None,
 ) -> Roster | None:
     """Build a roster one employee group at a time, each over the whole horizon.
@@ -98,6 +99,8 @@ def construct(
         workers: CP-SAT threads.
         seed: Random seed.
         group_cells: Aimed-for shift variables per group.
+        group_work: Cap on each group's solve in CP-SAT's deterministic time units (roughly
+            seconds, but independent of machine load), on top of the share of ``deadline``.
         log: Called with progress lines when given.
 
     Returns:
@@ -114,6 +117,7 @@ def construct(
         share = max(0.2, left / (len(groups) - number) / 2)
         sub = RosterModel(problem, roster, group)
         solver = make_solver(min(share, left), workers, seed + number)
+        solver.parameters.max_deterministic_time = group_work
         status = solver.solve(sub.model)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if log:
