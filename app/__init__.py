@@ -92,9 +92,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.cli import demo_cli, users_cli
+    from passport.cli import passport_cli
 
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(users_cli)
+    for group in (demo_cli, users_cli, passport_cli):
+        app.cli.add_command(group)
 
 
 def register_templates(app: Flask) -> None:

@@ -157,3 +157,15 @@ def test_the_work_check_lists_what_is_missing(client, auth):
     page = client.get(f"/passport?check_trust={trust.id}&check_at=2026-12-05T20:00")
     text = page.get_data(as_text=True)
     assert "does not cover this work yet" in text and "Enhanced DBS check" in text
+
+
+def test_the_expire_command_announces_expired_credentials(runner):
+    from datetime import date
+
+    trust = TrustFactory()
+    officer = staff_user(Role.COMPLIANCE, trust)
+    CredentialFactory(
+        type_code="gmc_registration", expires_on=date(2020, 1, 1), verified_by=(officer, trust)
+    )
+    assert "1 credential(s) newly expired" in runner.invoke(args=["passport", "expire"]).output
+    assert "0 credential(s) newly expired" in runner.invoke(args=["passport", "expire"]).output
