@@ -56,7 +56,13 @@ class Config:
         "security": [{"bearerAuth": []}],
     }
 
+    # Email: smtp://host:port (see app/mail.py); empty prints each email to the log instead.
     MAIL_URL = os.environ.get("MAIL_URL", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Collaborative staff bank <no-reply@staffbank.nhs.uk>")
+    # The address of the site, for links in emails.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Only `make run` (the demo) sets this: production runs `flask scheduler run` on its own.
+    SCHEDULER_IN_WEB = os.environ.get("SCHEDULER_IN_WEB", "0") == "1"
 
 
 class TestConfig(Config):

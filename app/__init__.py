@@ -25,9 +25,11 @@ def create_app(config_class: type = Config) -> Flask:
     register_blueprints(app)
     register_commands(app)
     register_templates(app)
+    register_jobs(app)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    start_scheduler_in_web(app)
     return app
 
 
@@ -91,11 +93,31 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import demo_cli, users_cli
+    from app.cli import demo_cli, scheduler_cli, users_cli
     from passport.cli import passport_cli
 
-    for group in (demo_cli, users_cli, passport_cli):
+    for group in (demo_cli, users_cli, scheduler_cli, passport_cli):
         app.cli.add_command(group)
+
+
+def register_jobs(app: Flask) -> None:
+    """The scheduled jobs of the core and each domain (`flask scheduler run` runs them)."""
+    from app.jobs import JOBS as core_jobs
+    from passport.jobs import JOBS as passport_jobs
+
+    app.extensions["jobs"] = [*core_jobs, *passport_jobs]
+
+
+def start_scheduler_in_web(app: Flask) -> None:
+    """The demo only (`make run`): run the scheduler inside the web process.
+
+    In production the scheduler is its own process (`flask scheduler run`), one per
+    deployment, however many web workers there are.
+    """
+    if app.config.get("SCHEDULER_IN_WEB") and not app.testing:
+        from app import scheduler
+
+        app.extensions["scheduler"] = scheduler.start(app)
 
 
 def register_templates(app: Flask) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
 
 from app import services
@@ -121,3 +124,61 @@ def create_token(email: str, name: str) -> None:
     with transaction():
         _token, secret = services.create_api_token(user, name, now=utcnow())
     click.echo(secret)
+
+
+# The scheduler ------------------------------------------------------------------------------
+
+scheduler_cli = AppGroup("scheduler", help="Scheduled jobs and the email outbox.")
+
+
+@scheduler_cli.command("run")
+def run_scheduler() -> None:
+    """Run the scheduler in this process until stopped (one per deployment)."""
+    from app import scheduler
+
+    scheduler.run_forever(current_app._get_current_object())
+
+
+@scheduler_cli.command("list")
+def list_jobs() -> None:
+    """The jobs, when each runs next (from the job store) and when each last ran."""
+    from app.jobs import registered_jobs
+    from app.models import JobRun, scheduler_jobs
+    from app.notifications import outbox_summary
+    from app.templating import london_time
+
+    stored = dict(
+        db.session.execute(sa.select(scheduler_jobs.c.id, scheduler_jobs.c.next_run_time)).all()
+    )
+    for job in registered_jobs().values():
+        last = db.session.scalar(
+            sa.select(JobRun).where(JobRun.job_id == job.id).order_by(JobRun.scheduled_for.desc())
+        )
+        next_run = stored.get(job.id)
+        click.echo(f"{job.id}  ({job.func}, {job.trigger} {job.trigger_args})")
+        click.echo(f"    {job.description}")
+        click.echo(
+            "    next: "
+            + (london_time(datetime.fromtimestamp(next_run, UTC)) if next_run else "not stored yet")
+            + "; last: "
+            + (f"{london_time(last.scheduled_for)} ({last.summary})" if last else "never")
+        )
+    click.echo(f"Outbox: {outbox_summary() or 'empty'}")
+
+
+@scheduler_cli.command("run-job")
+@click.argument("job_id")
+def run_job_now(job_id: str) -> None:
+    """Run one job now, as the scheduler would (does nothing if this run is already done)."""
+    from apscheduler.util import ref_to_obj
+
+    from app.jobs import registered_jobs
+
+    job = registered_jobs().get(job_id)
+    if job is None:
+        raise click.ClickException(f"No job {job_id}; see `flask scheduler list`.")
+    run = ref_to_obj(job.func)(now=utcnow())
+    if run is None:
+        click.echo(f"{job_id}: this run was already claimed; nothing done.")
+    else:
+        click.echo(f"{job_id}: {run.summary or 'done'}")

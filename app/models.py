@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -221,7 +221,10 @@ class Notification(IdMixin, db.Model):
     """A message in a user's in-app inbox."""
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notifications_user_unread", "user_id", "read_at"),
+        sa.UniqueConstraint("user_id", "once_key"),
+    )
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(sa.String(50))
@@ -230,5 +233,94 @@ class Notification(IdMixin, db.Model):
     link: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     read_at: Mapped[datetime | None]
+    # Set when a message must reach a user once only (a credential's 14-day warning):
+    # unique per user, so a job run twice, or two schedulers, cannot send it again.
+    once_key: Mapped[str | None] = mapped_column(sa.String(100))
 
     user: Mapped[User] = relationship()
+
+
+# Notifications: preferences and the email outbox ----------------------------------------
+
+
+class ShiftNudgeFrequency(enum.StrEnum):
+    """How a worker hears about new shifts that fit them (the bank reads this)."""
+
+    INSTANT = "instant"
+    DAILY_DIGEST = "daily_digest"
+
+
+class NotificationPreference(IdMixin, TimestampMixin, db.Model):
+    """How a user wants to be told. No row means the defaults (in-app only, instant)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    # The in-app inbox always gets every message; email is the user's choice.
+    email: Mapped[bool] = mapped_column(default=False)
+    new_shifts: Mapped[ShiftNudgeFrequency] = mapped_column(
+        str_enum(ShiftNudgeFrequency), default=ShiftNudgeFrequency.INSTANT
+    )
+    # UK local times; a window may wrap midnight (22:00 to 07:00). Both set or both empty.
+    quiet_hours_start: Mapped[time | None]
+    quiet_hours_end: Mapped[time | None]
+
+    user: Mapped[User] = relationship()
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxEmail(IdMixin, db.Model):
+    """An email waiting to go, written in the transaction that caused it and sent by a job."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (sa.Index("ix_outbox_emails_due", "status", "not_before"),)
+
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("notifications.id"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[EmailStatus] = mapped_column(str_enum(EmailStatus), default=EmailStatus.PENDING)
+    # Not sent before this time: the end of the user's quiet hours, or the next retry.
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+# Scheduled jobs ---------------------------------------------------------------------------
+
+
+class JobRun(IdMixin, db.Model):
+    """One run of a scheduled job, claimed in the job's own transaction.
+
+    The unique (job_id, scheduled_for) row is the claim: a second scheduler started by mistake
+    fails to insert it and does nothing.
+    """
+
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.UniqueConstraint("job_id", "scheduled_for"),)
+
+    job_id: Mapped[str] = mapped_column(sa.String(100))
+    scheduled_for: Mapped[datetime]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    summary: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+# The job store of APScheduler (`SQLAlchemyJobStore`), declared here with the same columns so
+# that migrations create it and `flask db migrate` never proposes to drop it.
+scheduler_jobs = sa.Table(
+    "apscheduler_jobs",
+    db.metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)

@@ -25,6 +25,7 @@ from app.models import (
     User,
     UserSession,
 )
+from app.notifications import notify  # noqa: F401  (the one notification service)
 from app.reference import ODS_CODE
 
 MIN_PASSWORD_LENGTH = 10
@@ -56,17 +57,6 @@ def record_audit(
     )
     db.session.add(event)
     return event
-
-
-def notify(
-    user: User, kind: str, title: str, *, now: datetime, body: str = "", link: str | None = None
-) -> Notification:
-    """Put a message in `user`'s in-app inbox."""
-    message = Notification(
-        user_id=user.id, kind=kind, title=title, body=body, link=link, created_at=now
-    )
-    db.session.add(message)
-    return message
 
 
 def mark_notification_read(user: User, notification_id: int, *, now: datetime) -> Notification:
