@@ -15,6 +15,7 @@ from app.db import transaction, utcnow
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, Department, Notification, Role, Site, Trust, Worker
+from app.notifications import preferences_of, set_preferences
 from app.schemas import (
     ApiTokenCreatedSchema,
     ApiTokenCreateSchema,
@@ -23,6 +24,8 @@ from app.schemas import (
     AuditQuerySchema,
     DepartmentCreateSchema,
     DepartmentSchema,
+    NotificationPreferenceSchema,
+    NotificationPreferenceUpdateSchema,
     NotificationSchema,
     SiteCreateSchema,
     SiteSchema,
@@ -82,6 +85,24 @@ def read_notification(notification_id: int) -> Any:
     with transaction():
         message = services.mark_notification_read(g.user, notification_id, now=utcnow())
     return message
+
+
+@me_blp.route("/me/notification-preferences")
+class NotificationPreferences(MethodView):
+    decorators = [token_required]
+
+    @me_blp.response(200, NotificationPreferenceSchema)
+    def get(self) -> Any:
+        """How the user is told: channels, new-shift nudges, quiet hours (UK local time)."""
+        return preferences_of(g.user)
+
+    @me_blp.arguments(NotificationPreferenceUpdateSchema)
+    @me_blp.response(200, NotificationPreferenceSchema)
+    def put(self, data: dict) -> Any:
+        """Replace the user's notification preferences."""
+        data.pop("in_app")
+        with transaction():
+            return set_preferences(g.user, now=utcnow(), **data)
 
 
 @me_blp.route("/tokens")

@@ -103,6 +103,58 @@ class NotificationSchema(ma.Schema):
     read_at = fields.AwareDateTime(allow_none=True)
 
 
+_NEW_SHIFTS = ("instant", "daily_digest")
+_quiet_time = {
+    "format": "%H:%M",
+    "allow_none": True,
+    "load_default": None,
+    "error_messages": {"invalid": "Enter a time in 24-hour format, like 22:00"},
+}
+
+
+class NotificationPreferenceSchema(ma.Schema):
+    in_app = fields.Boolean(metadata={"description": "Always true: the inbox gets every message"})
+    email = fields.Boolean(metadata={"description": "Also send each message by email"})
+    new_shifts = fields.String(
+        metadata={"description": "New matching shifts: 'instant' or one 'daily_digest'"}
+    )
+    quiet_hours_start = fields.Time(
+        format="%H:%M",
+        allow_none=True,
+        metadata={"description": "UK local time; emails wait until the quiet hours end"},
+    )
+    quiet_hours_end = fields.Time(format="%H:%M", allow_none=True)
+
+
+def _both_quiet_times_or_neither(data: dict) -> None:
+    start, end = data.get("quiet_hours_start"), data.get("quiet_hours_end")
+    if (start is None) != (end is None):
+        raise ma.ValidationError(
+            "Enter both times of your quiet hours, or neither",
+            field_name="quiet_hours_end" if end is None else "quiet_hours_start",
+        )
+
+
+class NotificationPreferenceUpdateSchema(ma.Schema):
+    """The whole set of preferences (PUT replaces them)."""
+
+    in_app = fields.Boolean(
+        load_default=True,
+        validate=validate.Equal(True, error="The in-app inbox cannot be turned off"),
+    )
+    email = fields.Boolean(required=True)
+    new_shifts = fields.String(
+        required=True,
+        validate=validate.OneOf(_NEW_SHIFTS, error="Must be one of: instant, daily_digest"),
+    )
+    quiet_hours_start = fields.Time(**_quiet_time)
+    quiet_hours_end = fields.Time(**_quiet_time)
+
+    @ma.validates_schema
+    def quiet_hours_pair(self, data: dict, **_kwargs: object) -> None:
+        _both_quiet_times_or_neither(data)
+
+
 class ApiTokenSchema(ma.Schema):
     id = fields.Integer()
     name = fields.String()
@@ -173,3 +225,18 @@ class PasswordChangeFormSchema(ma.Schema):
             raise ma.ValidationError(
                 "The two new passwords are not the same", field_name="confirm_password"
             )
+
+
+class NotificationPreferenceFormSchema(ma.Schema):
+    email = fields.Boolean(load_default=False)
+    new_shifts = fields.String(
+        required=True,
+        validate=validate.OneOf(_NEW_SHIFTS, error="Choose how you want to hear about new shifts"),
+        error_messages={"required": "Choose how you want to hear about new shifts"},
+    )
+    quiet_hours_start = fields.Time(**_quiet_time)
+    quiet_hours_end = fields.Time(**_quiet_time)
+
+    @ma.validates_schema
+    def quiet_hours_pair(self, data: dict, **_kwargs: object) -> None:
+        _both_quiet_times_or_neither(data)

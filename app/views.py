@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from app import services
+from app import notifications, services
 from app.auth import login_required, role_required
 from app.db import transaction, utcnow
 from app.errors import DomainError
@@ -41,6 +41,7 @@ from app.reference import GRADES, StaffGroup
 from app.schemas import (
     DepartmentCreateSchema,
     LoginFormSchema,
+    NotificationPreferenceFormSchema,
     PasswordChangeFormSchema,
     TrustCreateSchema,
 )
@@ -387,6 +388,45 @@ def revoke_token(token_id: int) -> Any:
         services.revoke_api_token(g.user, token_id, now=utcnow())
     flash("The token has been revoked.", "success")
     return redirect(url_for("core.account"))
+
+
+@blueprint.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def notification_preferences() -> Any:
+    """How the user is told: email as well as the inbox, new-shift nudges, quiet hours."""
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        data, errors = load_form(NotificationPreferenceFormSchema())
+        if not errors:
+            try:
+                with transaction():
+                    notifications.set_preferences(g.user, now=utcnow(), **data)
+                flash("Your notification preferences have been saved.", "success")
+                return redirect(url_for("core.notification_preferences"))
+            except DomainError as error:
+                errors = domain_errors(error, "email")
+        status = 422
+    prefs = notifications.preferences_of(g.user)
+    if request.method == "POST":
+        form = {
+            "email": request.form.get("email") is not None,
+            "new_shifts": request.form.get("new_shifts"),
+            "quiet_hours_start": request.form.get("quiet_hours_start", ""),
+            "quiet_hours_end": request.form.get("quiet_hours_end", ""),
+        }
+    else:
+        form = {
+            "email": prefs.email,
+            "new_shifts": prefs.new_shifts.value,
+            "quiet_hours_start": _hhmm(prefs.quiet_hours_start),
+            "quiet_hours_end": _hhmm(prefs.quiet_hours_end),
+        }
+    return render_template("core/notification_preferences.html", errors=errors, form=form), status
+
+
+def _hhmm(value: Any) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
 
 
 @blueprint.route("/inbox")

@@ -164,3 +164,17 @@ def api_client(app: Flask):
         return client
 
     return for_user
+
+
+@pytest.fixture
+def smtp(app: Flask):
+    """A real SMTP server (aiosmtpd) on a loopback port, stopped for now: `smtp.start()`.
+
+    The app's MAIL_URL points at it, so a test sees mail fail while it is down.
+    """
+    from tests.mail import SmtpSink
+
+    sink = SmtpSink()
+    app.config["MAIL_URL"] = sink.url
+    yield sink
+    sink.stop()

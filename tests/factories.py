@@ -11,7 +11,10 @@ from app.extensions import db
 from app.models import (
     AuditEvent,
     Department,
+    JobRun,
     Notification,
+    NotificationPreference,
+    OutboxEmail,
     Role,
     RoleMembership,
     Site,
@@ -112,6 +115,31 @@ class NotificationFactory(BaseFactory):
     kind = "general"
     title = factory.Sequence(lambda n: f"Message {n}")
     body = "Hello"
+
+
+class NotificationPreferenceFactory(BaseFactory):
+    class Meta:
+        model = NotificationPreference
+
+    user = factory.SubFactory(UserFactory)
+    email = True
+
+
+class OutboxEmailFactory(BaseFactory):
+    class Meta:
+        model = OutboxEmail
+
+    to_address = factory.Sequence(lambda n: f"someone{n}@example.nhs.uk")
+    subject = "Hello"
+    body = "A message"
+
+
+class JobRunFactory(BaseFactory):
+    class Meta:
+        model = JobRun
+
+    job_id = "core.deliver_outbox"
+    scheduled_for = factory.LazyFunction(utcnow)
 
 
 class AuditEventFactory(BaseFactory):
