@@ -14,7 +14,8 @@ run: install vendor
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@# The demo runs the scheduled jobs inside the web server; production: `flask scheduler run`.
+	SCHEDULER_IN_WEB=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 install: $(VENV)/.installed
 

@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, render_template
 
+from app import mail
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.mail import MailError, send_email
+from app.mail import MailError
 from app.models import (
     EmailStatus,
     Notification,
@@ -230,7 +231,9 @@ def deliver_due_emails(*, now: datetime, limit: int = DELIVERY_BATCH) -> Deliver
 
     Each email is taken with a conditional update (pending -> sent) before it is sent, so a
     second delivery run at the same time skips it: on PostgreSQL the second update waits for
-    the first transaction and then matches no row.
+    the first transaction and then matches no row. The run keeps its transaction open while it
+    talks to the relay (on SQLite, holding the write lock), so it uses one connection for the
+    whole batch, and a relay that is down costs one short connection timeout, not one per email.
     """
     due = db.session.scalars(
         sa.select(OutboxEmail.id)
@@ -238,26 +241,34 @@ def deliver_due_emails(*, now: datetime, limit: int = DELIVERY_BATCH) -> Deliver
         .order_by(OutboxEmail.not_before, OutboxEmail.id)
         .limit(limit)
     ).all()
-    counts: dict[str, int] = {"sent": 0, "retrying": 0, "failed": 0}
-    mail_url = current_app.config.get("MAIL_URL", "")
-    sender = current_app.config["MAIL_FROM"]
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    if not due:
+        return DeliveryReport()
+    taken = []
     for email_id in due:
-        taken = db.session.execute(
+        claimed = db.session.execute(
             sa.update(OutboxEmail)
             .where(OutboxEmail.id == email_id, OutboxEmail.status == EmailStatus.PENDING)
             .values(status=EmailStatus.SENT, sent_at=now, attempts=OutboxEmail.attempts + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
-        if not taken:
-            continue
-        email = db.session.get(OutboxEmail, email_id, populate_existing=True)
-        try:
-            send_email(mail_url, sender, email.to_address, email.subject, email.body)
-        except MailError as error:
-            _failed(email, str(error), now=now)
-            counts["failed" if email.status == EmailStatus.FAILED else "retrying"] += 1
-        else:
-            counts["sent"] += 1
+        if claimed:
+            taken.append(db.session.get(OutboxEmail, email_id, populate_existing=True))
+    config = current_app.config
+    try:
+        with mail.connect(config.get("MAIL_URL", ""), config["MAIL_FROM"]) as mailer:
+            for email in taken:
+                try:
+                    mailer.send(email.to_address, email.subject, email.body)
+                except MailError as error:
+                    _failed(email, str(error), now=now)
+    except MailError as error:  # no connection: none of the batch went
+        for email in taken:
+            if email.status == EmailStatus.SENT:
+                _failed(email, str(error), now=now)
+    for email in taken:
+        key = {EmailStatus.SENT: "sent", EmailStatus.PENDING: "retrying"}.get(email.status)
+        counts[key or "failed"] += 1
     db.session.flush()
     return DeliveryReport(**counts)
 

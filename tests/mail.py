@@ -21,11 +21,18 @@ class SmtpSink:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()  # recipients this server answers 550
         self._controller: Controller | None = None
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_RCPT(self, _server, _session, envelope, address, _options) -> str:  # noqa: ANN001, N802
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: ANN001, N802
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

@@ -73,6 +73,17 @@ def test_a_failed_email_is_retried_with_backoff_and_sent_once_the_server_is_up(a
     assert outbox()[0].status == EmailStatus.SENT and outbox()[0].attempts == 2
 
 
+def test_an_address_the_server_refuses_does_not_hold_up_the_others(app, smtp):
+    smtp.start()
+    refused, fine = (NotificationPreferenceFactory(email=True).user for _ in range(2))
+    smtp.refuse.add(refused.email)
+    tell(refused)
+    tell(fine)
+    assert deliver_outbox(NOON).summary == "1 sent, 1 to retry, 0 failed"
+    assert len(smtp.to(fine.email)) == 1 and smtp.to(refused.email) == []
+    assert "550" in next(e for e in outbox() if e.to_address == refused.email).last_error
+
+
 def test_an_email_that_keeps_failing_ends_failed_and_is_not_tried_again(app, smtp):
     user = NotificationPreferenceFactory(email=True).user
     tell(user)
