@@ -106,6 +106,7 @@ class RosterModel:
         incumbent: Values of the cells that are not free (and the default hint).
         employees: Indices of the free employees; all when None.
         days: Free days; the whole horizon when None.
+        hint: Whether to hint the free cells with their incumbent values.
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class RosterModel:
         incumbent: Roster | None = None,
         employees: Sequence[int] | None = None,
         days: range | None = None,
+        hint: bool = True,
     ) -> None:
         self.problem = problem
         self.incumbent = incumbent if incumbent is not None else problem.all_off()
@@ -133,6 +135,15 @@ class RosterModel:
         self.objective_terms: list[tuple[int, cp_model.IntVar]] = []
         self.objective_offset = 0
 
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for s, st in enumerate(problem.shifts):
+            banned = tuple(
+                sorted(self.shift_pos[t] for t in st.forbidden_next if t in self.shift_pos)
+            )
+            if banned:
+                groups.setdefault(banned, []).append(s)
+        self._successor_groups = [(today, banned) for banned, today in groups.items()]
+
         self._create_cell_variables()
         for e in self.employees:
             self._add_employee_rules(e)
@@ -143,7 +154,8 @@ class RosterModel:
         self.model.minimize(
             cp_model.LinearExpr.weighted_sum(variables, coeffs) + self.objective_offset
         )
-        self.add_hint(self.incumbent)
+        if hint:
+            self.add_hint(self.incumbent)
 
     # -- cells -------------------------------------------------------------------------------
 
@@ -197,16 +209,18 @@ class RosterModel:
         horizon = self.problem.days
         work = [self.work(e, d) for d in range(horizon)]
 
-        # Shift types that may not follow each other on consecutive days.
+        # Shift types that may not follow each other on consecutive days. Types sharing the
+        # same banned successors go in one at-most-one ("one of these today" excludes "one of
+        # those tomorrow"): valid because each day holds at most one shift, and it cuts the
+        # constraint count several times over on the 16-type instances.
         for d in self._near_free(1):
             if d + 1 >= horizon:
                 continue
-            for s, st in enumerate(self.problem.shifts):
-                banned = [self.shift_pos[t] for t in st.forbidden_next if t in self.shift_pos]
-                if banned:
-                    add_at_most_one(
-                        self.model, [self.cell(e, d, s)] + [self.cell(e, d + 1, t) for t in banned]
-                    )
+            for today, banned in self._successor_groups:
+                add_at_most_one(
+                    self.model,
+                    [self.cell(e, d, s) for s in today] + [self.cell(e, d + 1, t) for t in banned],
+                )
 
         # Most shifts of each type, and paid minutes within [min, max].
         minutes: list[tuple[int, Lit]] = []
@@ -215,6 +229,14 @@ class RosterModel:
             _add_between(self.model, cells, 0, emp.limit_for(st.id, horizon))
             minutes.extend((st.minutes, lit) for _, lit in cells)
         _add_between(self.model, minutes, emp.min_minutes, emp.max_minutes)
+
+        # Redundant: the same limits as a count of working days. A plain cardinality
+        # propagates early, while the weighted minutes sum only bites once most days are set.
+        lengths = [st.minutes for st in self.problem.shifts if emp.limit_for(st.id, horizon) > 0]
+        if lengths and min(lengths) > 0:
+            fewest = -(-emp.min_minutes // max(lengths))
+            most = emp.max_minutes // min(lengths)
+            _add_between(self.model, [(1, w) for w in work], fewest, most)
 
         # No run of working days longer than max_consecutive: every window of max + 1 days
         # holds a day off.
