@@ -118,6 +118,25 @@ def deliver_outbox(now: datetime) -> JobRun | None:
         return run
 
 
+# Claims only matter within a run's grace time; a month of them is plenty to look back on.
+KEEP_JOB_RUNS = timedelta(days=30)
+KEEP_SENT_EMAILS = timedelta(days=30)
+
+
+def housekeeping(now: datetime) -> JobRun | None:
+    """Daily at night: forget old run claims and old sent emails (the outbox runs each minute)."""
+    with transaction():
+        run = claim_run("core.housekeeping", now)
+        if run is None:
+            return None
+        runs = db.session.execute(
+            sa.delete(JobRun).where(JobRun.scheduled_for < now - KEEP_JOB_RUNS)
+        ).rowcount
+        emails = notifications.prune_outbox(now=now, keep=KEEP_SENT_EMAILS)
+        run.summary = f"{runs} old run(s) and {emails} old email(s) deleted"
+        return run
+
+
 JOBS = [
     Job(
         id="core.deliver_outbox",
@@ -126,5 +145,12 @@ JOBS = [
         trigger_args={"minutes": 1},
         misfire_grace_time=FREQUENT_GRACE,
         description="Send due emails from the outbox, retrying failures with backoff",
+    ),
+    Job(
+        id="core.housekeeping",
+        func="app.jobs:housekeeping",
+        trigger="cron",
+        trigger_args={"hour": 3, "minute": 30},
+        description="Delete run claims and sent emails older than 30 days",
     ),
 ]

@@ -207,15 +207,6 @@ def notify(
     return message
 
 
-def queue_email(to_address: str, subject: str, body: str, *, now: datetime) -> OutboxEmail:
-    """An email to an address that is no user's (a Trust's shared inbox), through the outbox."""
-    email = OutboxEmail(
-        to_address=to_address, subject=subject, body=body, not_before=now, created_at=now
-    )
-    db.session.add(email)
-    return email
-
-
 @dataclass(frozen=True)
 class DeliveryReport:
     sent: int = 0
@@ -298,3 +289,12 @@ def outbox_summary() -> dict[str, Any]:
         sa.select(OutboxEmail.status, sa.func.count(OutboxEmail.id)).group_by(OutboxEmail.status)
     ).all()
     return {str(status): n for status, n in rows}
+
+
+def prune_outbox(*, now: datetime, keep: timedelta) -> int:
+    """Delete emails sent or failed more than `keep` ago (the inbox keeps every message)."""
+    return db.session.execute(
+        sa.delete(OutboxEmail).where(
+            OutboxEmail.status != EmailStatus.PENDING, OutboxEmail.created_at < now - keep
+        )
+    ).rowcount

@@ -15,13 +15,22 @@ from apscheduler.util import ref_to_obj
 from app import scheduler as scheduler_module
 from app.db import transaction, utcnow
 from app.extensions import db
-from app.jobs import DAILY_GRACE, FREQUENT_GRACE, claim_run, deliver_outbox, registered_jobs
-from app.models import JobRun, Notification, scheduler_jobs
+from app.jobs import (
+    DAILY_GRACE,
+    FREQUENT_GRACE,
+    claim_run,
+    deliver_outbox,
+    housekeeping,
+    registered_jobs,
+)
+from app.models import EmailStatus, JobRun, Notification, OutboxEmail, scheduler_jobs
 from passport.jobs import credential_expiry_warnings
 from tests.conftest import make_app
 from tests.factories import (
     CredentialFactory,
+    JobRunFactory,
     NotificationPreferenceFactory,
+    OutboxEmailFactory,
     WorkerFactory,
     staff_user,
 )
@@ -99,6 +108,32 @@ def _ics_admin():
     from app.models import Role
 
     return Role.ICS_ADMIN, None
+
+
+def test_housekeeping_forgets_old_claims_and_sent_emails_but_not_pending_ones(app):
+    now = utc("2026-05-01T02:30Z")  # 03:30 BST
+    old = now - timedelta(days=31)
+    JobRunFactory(scheduled_for=old)
+    JobRunFactory(scheduled_for=now - timedelta(days=1))
+    OutboxEmailFactory(status=EmailStatus.SENT, created_at=old)
+    OutboxEmailFactory(status=EmailStatus.PENDING, created_at=old)
+    run = housekeeping(now)
+    assert run.summary == "1 old run(s) and 1 old email(s) deleted"
+    db.session.commit()
+    assert db.session.scalars(sa.select(OutboxEmail.status)).all() == [EmailStatus.PENDING]
+
+
+def test_flask_scheduler_run_job_runs_a_job_once_for_its_scheduled_time(app, runner):
+    with time_machine.travel(utc("2026-01-14T12:00:10Z"), tick=False):
+        first = runner.invoke(args=["scheduler", "run-job", "core.deliver_outbox"])
+        again = runner.invoke(args=["scheduler", "run-job", "core.deliver_outbox"])
+        listing = runner.invoke(args=["scheduler", "list"])
+    assert first.output.strip() == "core.deliver_outbox: 0 sent, 0 to retry, 0 failed"
+    assert "already claimed; nothing done" in again.output
+    assert "passport.credential_expiry_warnings" in listing.output
+    assert "last: Wed 14 Jan 2026 12:00 (0 sent" in listing.output
+    unknown = runner.invoke(args=["scheduler", "run-job", "nope"])
+    assert unknown.exit_code != 0 and "No job nope" in unknown.output
 
 
 # Two schedulers by mistake ------------------------------------------------------------------
