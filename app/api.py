@@ -14,6 +14,7 @@ from app.api_support import token_required
 from app.db import transaction, utcnow
 from app.errors import Forbidden, NotFound
 from app.extensions import db
+from app.jobs import job_statuses
 from app.models import ApiToken, AuditEvent, Department, Notification, Role, Site, Trust, Worker
 from app.notifications import preferences_of, set_preferences
 from app.schemas import (
@@ -24,6 +25,7 @@ from app.schemas import (
     AuditQuerySchema,
     DepartmentCreateSchema,
     DepartmentSchema,
+    JobStatusSchema,
     NotificationPreferenceSchema,
     NotificationPreferenceUpdateSchema,
     NotificationSchema,
@@ -51,7 +53,11 @@ audit_blp = Blueprint(
     "audit", __name__, url_prefix="/api/v1/audit-events", description="The append-only audit trail"
 )
 
-blueprints = [me_blp, trusts_blp, workers_blp, audit_blp]
+jobs_blp = Blueprint(
+    "jobs", __name__, url_prefix="/api/v1/jobs", description="Scheduled jobs and their runs"
+)
+
+blueprints = [me_blp, trusts_blp, workers_blp, audit_blp, jobs_blp]
 
 ESTATE_EDITORS = (Role.WORKFORCE, Role.ICS_ADMIN)
 
@@ -269,3 +275,13 @@ def list_audit_events(args: dict) -> Any:
     stmt = stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
     offset = (args["page"] - 1) * args["per_page"]
     return db.session.scalars(stmt.offset(offset).limit(args["per_page"])).all()
+
+
+@jobs_blp.route("")
+@jobs_blp.response(200, JobStatusSchema(many=True))
+@token_required
+def list_jobs() -> Any:
+    """Every scheduled job with its next and last run (ICS administrators)."""
+    if not g.user.has_role(Role.ICS_ADMIN):
+        raise Forbidden("Only an ICS administrator can see the scheduled jobs.")
+    return job_statuses()

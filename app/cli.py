@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -142,24 +140,16 @@ def run_scheduler() -> None:
 @scheduler_cli.command("list")
 def list_jobs() -> None:
     """The jobs, when each runs next (from the job store) and when each last ran."""
-    from app.jobs import registered_jobs
-    from app.models import JobRun, scheduler_jobs
+    from app.jobs import job_statuses
     from app.notifications import outbox_summary
     from app.templating import london_time
 
-    stored = dict(
-        db.session.execute(sa.select(scheduler_jobs.c.id, scheduler_jobs.c.next_run_time)).all()
-    )
-    for job in registered_jobs().values():
-        last = db.session.scalar(
-            sa.select(JobRun).where(JobRun.job_id == job.id).order_by(JobRun.scheduled_for.desc())
-        )
-        next_run = stored.get(job.id)
-        click.echo(f"{job.id}  ({job.func}, {job.trigger} {job.trigger_args})")
-        click.echo(f"    {job.description}")
+    for status in job_statuses():
+        last = status.last_run
+        click.echo(f"{status.id}: {status.description}, {status.schedule}")
         click.echo(
             "    next: "
-            + (london_time(datetime.fromtimestamp(next_run, UTC)) if next_run else "not stored yet")
+            + (london_time(status.next_run_at) if status.next_run_at else "not scheduled yet")
             + "; last: "
             + (f"{london_time(last.scheduled_for)} ({last.summary})" if last else "never")
         )

@@ -105,6 +105,56 @@ def claim_run(job_id: str, now: datetime) -> JobRun | None:
     return run
 
 
+@dataclass(frozen=True)
+class JobStatus:
+    """A job as operators see it: what it does, when it runs next, and its last run."""
+
+    id: str
+    description: str
+    schedule: str
+    next_run_at: datetime | None
+    last_run: JobRun | None
+
+
+def job_statuses() -> list[JobStatus]:
+    """Every listed job with its next run (from the scheduler's job store) and its last run."""
+    from app.models import scheduler_jobs
+
+    next_runs = dict(
+        db.session.execute(sa.select(scheduler_jobs.c.id, scheduler_jobs.c.next_run_time)).all()
+    )
+    statuses = []
+    for job in registered_jobs().values():
+        last = db.session.scalar(
+            sa.select(JobRun)
+            .where(JobRun.job_id == job.id)
+            .order_by(JobRun.scheduled_for.desc())
+            .limit(1)
+        )
+        stamp = next_runs.get(job.id)
+        statuses.append(
+            JobStatus(
+                id=job.id,
+                description=job.description,
+                schedule=describe_schedule(job),
+                next_run_at=datetime.fromtimestamp(stamp, UTC) if stamp else None,
+                last_run=last,
+            )
+        )
+    return statuses
+
+
+def describe_schedule(job: Job) -> str:
+    """A job's trigger in words: "daily at 08:00 (UK time)", "every 1 minute"."""
+    args = job.trigger_args
+    if job.trigger == "cron" and set(args) == {"hour", "minute"}:
+        return f"daily at {args['hour']:02d}:{args['minute']:02d} (UK time)"
+    if job.trigger == "interval" and len(args) == 1:
+        [(unit, amount)] = args.items()
+        return f"every {amount} {unit.rstrip('s') if amount == 1 else unit}"
+    return f"{job.trigger} {args}"
+
+
 # The core's jobs ---------------------------------------------------------------------------
 
 

@@ -155,6 +155,22 @@ class NotificationPreferenceUpdateSchema(ma.Schema):
         _both_quiet_times_or_neither(data)
 
 
+class JobRunSchema(ma.Schema):
+    scheduled_for = fields.AwareDateTime()
+    started_at = fields.AwareDateTime()
+    summary = fields.String(allow_none=True)
+
+
+class JobStatusSchema(ma.Schema):
+    id = fields.String()
+    description = fields.String()
+    schedule = fields.String(metadata={"description": "When it runs, in words (UK time)"})
+    next_run_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Null until the scheduler has stored the job"}
+    )
+    last_run = fields.Nested(JobRunSchema, allow_none=True)
+
+
 class ApiTokenSchema(ma.Schema):
     id = fields.Integer()
     name = fields.String()

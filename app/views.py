@@ -25,11 +25,14 @@ from app.db import transaction, utcnow
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import domain_errors, load_form
+from app.jobs import job_statuses
 from app.models import (
     ApiToken,
     AuditEvent,
     Department,
+    EmailStatus,
     Notification,
+    OutboxEmail,
     Role,
     RoleMembership,
     Site,
@@ -323,6 +326,24 @@ def ics_home() -> Any:
     return render_template(
         "core/ics_home.html", rows=rows, recent=recent, errors=errors, form=request.form
     ), status
+
+
+@blueprint.route("/ics/jobs")
+@role_required(Role.ICS_ADMIN)
+def jobs() -> Any:
+    """Scheduled jobs with their next and last runs, and the email outbox."""
+    failed = db.session.scalars(
+        sa.select(OutboxEmail)
+        .where(OutboxEmail.status == EmailStatus.FAILED)
+        .order_by(OutboxEmail.created_at.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "core/jobs.html",
+        statuses=job_statuses(),
+        outbox=notifications.outbox_summary(),
+        failed=failed,
+    )
 
 
 # Account and inbox ------------------------------------------------------------------------

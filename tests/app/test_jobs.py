@@ -244,3 +244,36 @@ def test_runs_missed_while_stopped_are_coalesced_into_one_on_restart(app):
 def test_the_web_app_never_starts_the_scheduler_by_itself(database_url, _schema):
     assert "scheduler" not in make_app(database_url).extensions
     assert "scheduler" not in make_app(database_url, SCHEDULER_IN_WEB=True).extensions
+
+
+# What operators see ------------------------------------------------------------------------
+
+
+def test_an_ics_administrator_sees_each_job_with_its_next_and_last_run(app, api_client):
+    started_paused(app).shutdown()
+    deliver_outbox(utc("2026-01-14T12:00:10Z"))
+    admin = staff_user(*_ics_admin())
+    response = api_client(admin).get("/api/v1/jobs")
+    assert response.status_code == 200
+    jobs = {job["id"]: job for job in response.get_json()}
+    assert jobs["passport.credential_expiry_warnings"]["schedule"] == "daily at 08:00 (UK time)"
+    assert jobs["core.deliver_outbox"]["schedule"] == "every 1 minute"
+    assert jobs["core.deliver_outbox"]["last_run"] == {
+        "scheduled_for": "2026-01-14T12:00:00+00:00",
+        "started_at": "2026-01-14T12:00:10+00:00",
+        "summary": "0 sent, 0 to retry, 0 failed",
+    }
+    assert all(job["next_run_at"] for job in jobs.values())
+    assert api_client(WorkerFactory().user).get("/api/v1/jobs").status_code == 403
+
+
+def test_the_jobs_page_shows_failed_emails_to_the_ics_administrator(app, client, auth):
+    OutboxEmailFactory(
+        status=EmailStatus.FAILED, to_address="gone@example.nhs.uk", last_error="550 No such"
+    )
+    auth.login(staff_user(*_ics_admin()).email)
+    html = client.get("/ics/jobs").get_data(as_text=True)
+    assert "Warn workers 30, 14, 7 and 1 days before a credential expires" in html
+    assert "Not scheduled: is the scheduler running?" in html
+    assert "gone@example.nhs.uk" in html and "550 No such" in html
+    assert "1 failed" in html
