@@ -77,19 +77,23 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Pages and API of the core and each domain; each domain's menu entries per role."""
+    import bank.subscriptions  # noqa: F401  (the bank's signal receivers)
     import passport
     from app.api import blueprints as core_api
     from app.extensions import api, csrf
     from app.views import blueprint as core_views
+    from bank.api import blp as bank_api
+    from bank.views import NAVIGATION as bank_navigation
+    from bank.views import blueprint as bank_views
     from passport.api import blp as passport_api
     from passport.views import blueprint as passport_views
 
-    app.register_blueprint(core_views)
-    app.register_blueprint(passport_views)
-    for blueprint in [*core_api, passport_api]:
+    for blueprint in (core_views, passport_views, bank_views):
+        app.register_blueprint(blueprint)
+    for blueprint in [*core_api, passport_api, bank_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
         api.register_blueprint(blueprint)
-    app.extensions["navigation"] = [*passport.NAVIGATION]
+    app.extensions["navigation"] = [*passport.NAVIGATION, *bank_navigation]
 
 
 def register_commands(app: Flask) -> None:

@@ -254,6 +254,9 @@ def generate(*, trusts: int, workers: int, seed: int, now: datetime) -> DemoICS:
     for index in range(workers):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         group = rng.choices(groups, weights)[0]
+        grade = rng.choice(GRADES[group])
+        if index == 0:  # the demo worker: a registrar, so the medical story can be shown
+            group, grade = StaffGroup.MEDICAL, "ST4"
         email = (
             f"worker@{DEMO_DOMAIN}"
             if index == 0
@@ -265,7 +268,7 @@ def generate(*, trusts: int, workers: int, seed: int, now: datetime) -> DemoICS:
             Worker(
                 user=login,
                 staff_group=group,
-                grade=rng.choice(GRADES[group]),
+                grade=grade,
                 registration_body=body,
                 registration_number=registration_number(body, index) if body else None,
                 primary_trust_id=rng.choice(made.trusts).id if made.trusts else None,

@@ -706,3 +706,63 @@ def ensure_credential_types() -> list[CredentialType]:
             )
     db.session.flush()
     return credential_types()
+
+
+def trust_policies(trust_ids: list[int]) -> dict[int, TrustPolicy]:
+    """`trust_policy` for many Trusts at once (two queries, for searches over many shifts)."""
+    kinds = credential_types()
+    recognised = frozenset(k.code for k in kinds if k.recognised)
+    defaults = {k.code: k.refresher_months for k in kinds if k.refresher_months}
+    months: dict[int, dict[str, int]] = {trust_id: dict(defaults) for trust_id in trust_ids}
+    for interval in db.session.scalars(
+        sa.select(TrainingInterval).where(TrainingInterval.trust_id.in_(trust_ids))
+    ):
+        months[interval.trust_id][interval.credential_type.code] = interval.months
+    return {trust_id: TrustPolicy(recognised, months[trust_id]) for trust_id in trust_ids}
+
+
+class RequirementIndex:
+    """What each Trust requires, loaded once, answered per staff group, grade and department."""
+
+    def __init__(self, trust_ids: list[int]) -> None:
+        self._rows = list(
+            db.session.scalars(
+                sa.select(TrustRequirement)
+                .where(TrustRequirement.trust_id.in_(trust_ids))
+                .order_by(TrustRequirement.credential_type_id)
+            )
+        )
+        self._cache: dict[tuple, Requirements] = {}
+
+    def requirements(
+        self,
+        trust_id: int,
+        staff_group: StaffGroup,
+        grade: str,
+        department_id: int | None,
+        extra: tuple[str, ...] = (),
+    ) -> Requirements:
+        key = (trust_id, staff_group, grade, department_id, extra)
+        if key not in self._cache:
+            names = {
+                r.credential_type.code: r.credential_type.name
+                for r in self._rows
+                if r.trust_id == trust_id
+                and r.staff_group in (None, staff_group)
+                and r.grade in (None, grade)
+                and r.department_id in (None, department_id)
+            }
+            for code in extra:
+                names.setdefault(code, SPECS_BY_CODE[code].name if code in SPECS_BY_CODE else code)
+            self._cache[key] = Requirements(trust_id, tuple(names), names)
+        return self._cache[key]
+
+
+def worker_facts(worker_id: int) -> list[CredentialFacts]:
+    """The eligibility facts of all a worker's credentials."""
+    credentials = db.session.scalars(
+        sa.select(Credential)
+        .where(Credential.worker_id == worker_id)
+        .options(sa.orm.selectinload(Credential.acceptances))
+    )
+    return [facts_of(c) for c in credentials]

@@ -191,3 +191,116 @@ class CredentialFactory(BaseFactory):
 def staff_user(role: Role, trust: Trust | None, **kwargs) -> User:
     """A user holding one role at `trust` (None: ICS-wide)."""
     return UserFactory(roles=[(role, trust)], **kwargs)
+
+
+# Bank -------------------------------------------------------------------------------------
+
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from bank.models import (  # noqa: E402
+    Bank,
+    BankKind,
+    BankMembership,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    InstantBookRule,
+    MembershipStatus,
+    RateBand,
+    RateCard,
+    Shift,
+    ShiftStatus,
+    Tier,
+)
+
+#: A fixed "now" for bank tests: Monday 2 November 2026, 09:00 UTC (GMT).
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+class BankFactory(BaseFactory):
+    """A Trust's own bank; `collaborative=True` with `member_trusts=[...]` for the ICS bank."""
+
+    class Meta:
+        model = Bank
+
+    class Params:
+        collaborative = factory.Trait(kind=BankKind.COLLABORATIVE, trust=None)
+
+    name = factory.Sequence(lambda n: f"Bank {n}")
+    kind = BankKind.TRUST
+    trust = factory.SubFactory(TrustFactory)
+    cancellation_window_hours = 48
+    release_hours_before = 72
+
+
+class MembershipFactory(BaseFactory):
+    class Meta:
+        model = BankMembership
+
+    bank = factory.SubFactory(BankFactory)
+    worker = factory.SubFactory(WorkerFactory)
+    status = MembershipStatus.APPROVED
+    requested_at = NOW - timedelta(days=30)
+
+
+class RateCardFactory(BaseFactory):
+    class Meta:
+        model = RateCard
+
+    trust = factory.SubFactory(TrustFactory)
+    grade = "ST3"
+    band = RateBand.CORE
+    pence_per_hour = 9300
+
+
+class ShiftFactory(BaseFactory):
+    """An open day shift the day after NOW, for ST3s, at a department of a new Trust."""
+
+    class Meta:
+        model = Shift
+
+    department = factory.SubFactory(DepartmentFactory)
+    trust = factory.SelfAttribute("department.trust")
+    staff_group = StaffGroup.MEDICAL
+    grade = "ST3"
+    acceptable_grades = factory.LazyAttribute(lambda o: [o.grade])
+    required_credentials = factory.LazyFunction(list)
+    start_at = NOW + timedelta(days=1)
+    end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(hours=12))
+    band = RateBand.CORE
+    pence_per_hour = 9300
+    status = ShiftStatus.OPEN
+    tier = Tier.OWN_BANK
+    posted_at = NOW - timedelta(days=3)
+
+
+class BookingFactory(BaseFactory):
+    class Meta:
+        model = Booking
+
+    shift = factory.SubFactory(ShiftFactory, status=ShiftStatus.BOOKED)
+    worker = factory.SubFactory(WorkerFactory)
+    status = BookingStatus.ACTIVE
+    source = BookingSource.APPLICATION
+    booked_at = NOW - timedelta(days=1)
+
+
+class InstantBookRuleFactory(BaseFactory):
+    class Meta:
+        model = InstantBookRule
+
+    department_id = None
+    worker_id = None
+
+
+def member_of_own_bank(worker, trust=None) -> BankMembership:
+    """Make `worker` an approved member of `trust`'s own bank (created if needed)."""
+    trust = trust or worker.primary_trust
+    bank = db.session.scalar(sa.select(Bank).where(Bank.trust_id == trust.id)) or BankFactory(
+        trust=trust
+    )
+    return MembershipFactory(bank=bank, worker=worker)
+
+
+def collaborative_bank(*trusts) -> Bank:
+    return BankFactory(collaborative=True, member_trusts=list(trusts))

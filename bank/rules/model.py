@@ -34,6 +34,7 @@ class Commitment:
     end: datetime
     trust_id: int | None = None
     kind: str = "bank"
+    place: str | None = None  # how the worker knows where it is ("Tame Hospitals"), if known
 
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None or self.end.utcoffset() is None:
@@ -189,5 +190,8 @@ def describe(item: Item) -> str:
     c = item.commitment
     kind = "" if c.kind == "bank" else f"{c.kind} "
     shape = "night shift" if item.night else "shift"
-    where = f" at Trust {c.trust_id}" if c.trust_id is not None else ""
+    if c.place:
+        where = f" at {c.place}"
+    else:
+        where = f" at Trust {c.trust_id}" if c.trust_id is not None else ""
     return f"{kind}{shape}{where}"

@@ -1,0 +1,372 @@
+"""Bank pages: find and book shifts, my shifts, joining banks; the workforce team's shifts,
+applications and membership requests."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from app.auth import role_required
+from app.db import transaction, utcnow
+from app.errors import DomainError, NotFound
+from app.extensions import db
+from app.forms import domain_errors
+from app.models import Department, Role, Site, Trust, Worker
+from app.reference import GRADES, StaffGroup
+from app.views import trust_for_page
+from bank import services
+from bank.entry import cancel_or_record_late
+from bank.models import (
+    Application,
+    ApplicationStatus,
+    Bank,
+    BankMembership,
+    Booking,
+    BookingSource,
+    BookingStatus,
+    MembershipStatus,
+    Shift,
+    ShiftStatus,
+)
+from bank.services.booking import SearchFilters
+from bank.services.memberships import bank_trust_ids
+
+blueprint = Blueprint("bank", __name__, template_folder="templates")
+
+#: Menu entries the bank adds, per role: (role, label, endpoint).
+NAVIGATION = [
+    (Role.WORKER, "Find shifts", "bank.find_shifts"),
+    (Role.WORKER, "My shifts", "bank.my_shifts"),
+    (Role.WORKER, "My banks", "bank.banks"),
+    (Role.WORKFORCE, "Shifts", "bank.trust_shifts"),
+    (Role.WORKFORCE, "Join requests", "bank.memberships"),
+]
+LONDON = ZoneInfo("Europe/London")
+
+
+def _worker() -> Worker:
+    if g.user.worker is None:
+        raise NotFound("Your worker profile has not been set up yet.")
+    return g.user.worker
+
+
+def _date_arg(name: str):
+    value = request.args.get(name, "")
+    try:
+        return datetime.fromisoformat(value).date() if value else None
+    except ValueError:
+        return None
+
+
+@blueprint.route("/shifts")
+@role_required(Role.WORKER)
+def find_shifts() -> Any:
+    """Open shifts at every Trust of the worker's banks, each with the rate and whether and
+    how they can take it (or exactly why not)."""
+    worker = _worker()
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    min_rate = request.args.get("min_rate", type=float)
+    filters = SearchFilters(
+        date_from=datetime.combine(date_from, time(0), tzinfo=LONDON) if date_from else None,
+        date_to=(datetime.combine(date_to, time(0), tzinfo=LONDON) + timedelta(days=1))
+        if date_to
+        else None,
+        trust_id=request.args.get("trust", type=int),
+        site_id=request.args.get("site", type=int),
+        specialty=request.args.get("specialty") or None,
+        min_pence_per_hour=round(min_rate * 100) if min_rate else None,
+        eligible_only=request.args.get("eligible_only") == "1",
+        limit=300,
+    )
+    verdicts = services.search_open_shifts(worker, now=utcnow(), filters=filters)
+    trusts = db.session.scalars(sa.select(Trust).order_by(Trust.name)).all()
+    sites = db.session.scalars(sa.select(Site).order_by(Site.name)).all()
+    specialties = sorted(set(db.session.scalars(sa.select(Department.specialty))))
+    memberships = services.banks_for_worker(worker)
+    return render_template(
+        "bank/find_shifts.html",
+        verdicts=verdicts,
+        trusts=trusts,
+        sites=sites,
+        specialties=specialties,
+        args=request.args,
+        memberships=memberships,
+        approved=MembershipStatus.APPROVED,
+    )
+
+
+@blueprint.route("/shifts/<int:shift_id>/book", methods=["POST"])
+@role_required(Role.WORKER)
+def book(shift_id: int) -> Any:
+    """Book a shift instantly; a refusal comes back with every reason."""
+    try:
+        with transaction():
+            booking = services.book_shift(
+                _worker(), shift_id, actor=g.user, now=utcnow(), source=BookingSource.INSTANT
+            )
+        flash(
+            f"You are booked: {booking.shift.department.name} at {booking.shift.trust.name}.",
+            "success",
+        )
+        return redirect(url_for("bank.my_shifts"))
+    except DomainError as error:
+        return _refused(error)
+
+
+@blueprint.route("/shifts/<int:shift_id>/apply", methods=["POST"])
+@role_required(Role.WORKER)
+def apply(shift_id: int) -> Any:
+    """Apply for a shift the department fills by approval."""
+    try:
+        with transaction():
+            services.apply_for_shift(_worker(), shift_id, actor=g.user, now=utcnow())
+        flash("You have applied. We will tell you when the department decides.", "success")
+        return redirect(url_for("bank.my_shifts"))
+    except DomainError as error:
+        return _refused(error)
+
+
+def _refused(error: DomainError) -> Any:
+    messages = error.errors.get("shift_id") if error.errors else None
+    return render_template(
+        "bank/refused.html", title=error.title, reasons=messages or [error.detail]
+    ), error.status
+
+
+@blueprint.route("/shifts/mine")
+@role_required(Role.WORKER)
+def my_shifts() -> Any:
+    """The worker's bookings and applications."""
+    worker = _worker()
+    bookings = db.session.scalars(
+        sa.select(Booking)
+        .join(Shift)
+        .where(Booking.worker_id == worker.id)
+        .order_by(Shift.start_at.desc())
+    ).all()
+    applications = db.session.scalars(
+        sa.select(Application)
+        .join(Shift)
+        .where(Application.worker_id == worker.id, Application.status == ApplicationStatus.PENDING)
+        .order_by(Shift.start_at)
+    ).all()
+    now = utcnow()
+    upcoming = [b for b in bookings if b.status == BookingStatus.ACTIVE and b.shift.end_at > now][
+        ::-1
+    ]
+    past = [b for b in bookings if b not in upcoming]
+    return render_template(
+        "bank/my_shifts.html", upcoming=upcoming, past=past, applications=applications
+    )
+
+
+@blueprint.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@role_required(Role.WORKER)
+def cancel(booking_id: int) -> Any:
+    """Cancel one of my bookings (within the Trust's cancellation window)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.worker_id != _worker().id:
+        raise NotFound(f"No booking with id {booking_id} of yours.")
+    try:
+        cancel_or_record_late(booking, g.user, reason=request.form.get("reason"), now=utcnow())
+        flash("Your booking is cancelled.", "success")
+    except DomainError as error:
+        flash(error.detail, "error")
+    return redirect(url_for("bank.my_shifts"))
+
+
+@blueprint.route("/banks", methods=["GET", "POST"])
+@role_required(Role.WORKER)
+def banks() -> Any:
+    """The banks the worker can join, and their requests."""
+    worker = _worker()
+    if request.method == "POST":
+        try:
+            with transaction():
+                services.request_membership(
+                    worker, request.form.get("bank_id", type=int) or 0, actor=g.user, now=utcnow()
+                )
+            flash("Your request has been sent to the bank's workforce team.", "success")
+        except DomainError as error:
+            flash(error.detail, "error")
+        return redirect(url_for("bank.banks"))
+    return render_template("bank/banks.html", options=services.banks_for_worker(worker))
+
+
+# Workforce team ---------------------------------------------------------------------------
+
+
+@blueprint.route("/workforce/memberships", methods=["GET", "POST"])
+@role_required(Role.WORKFORCE)
+def memberships() -> Any:
+    """Requests to join the banks the Trust runs, oldest first, with the time waiting."""
+    trust, trusts = trust_for_page(Role.WORKFORCE)
+    if request.method == "POST":
+        membership = db.session.get(
+            BankMembership, request.form.get("membership_id", type=int) or 0
+        )
+        if membership is None:
+            abort(404)
+        try:
+            with transaction():
+                services.decide_membership(
+                    membership,
+                    g.user,
+                    approve=request.form.get("decision") == "approve",
+                    reason=request.form.get("reason"),
+                    now=utcnow(),
+                )
+            flash(f"{membership.worker.name}: {membership.status.value}.", "success")
+        except DomainError as error:
+            flash(error.detail, "error")
+        return redirect(url_for("bank.memberships", trust=trust.id))
+    bank_ids = [b.id for b in db.session.scalars(sa.select(Bank)) if trust.id in bank_trust_ids(b)]
+    waiting = db.session.scalars(
+        sa.select(BankMembership)
+        .where(
+            BankMembership.bank_id.in_(bank_ids),
+            BankMembership.status == MembershipStatus.REQUESTED,
+        )
+        .order_by(BankMembership.requested_at)
+    ).all()
+    return render_template(
+        "bank/memberships.html", trust=trust, trusts=trusts, waiting=waiting, now=utcnow()
+    )
+
+
+@blueprint.route("/workforce/shifts", methods=["GET", "POST"])
+@role_required(Role.WORKFORCE)
+def trust_shifts() -> Any:
+    """The Trust's shifts from today, and a form to post one."""
+    trust, trusts = trust_for_page(Role.WORKFORCE)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            day = datetime.fromisoformat(form.get("date", "")).date()
+            start = datetime.combine(day, time.fromisoformat(form.get("start", "")), LONDON)
+            end = datetime.combine(day, time.fromisoformat(form.get("end", "")), LONDON)
+            if end <= start:  # a night: ends the next morning
+                end = datetime.combine(day + timedelta(days=1), end.time(), LONDON)
+        except ValueError:
+            errors = {"date": ["Enter the date, start and end time"]}
+        if not errors:
+            try:
+                rate = form.get("rate", "").strip()
+                with transaction():
+                    shift = services.post_shift(
+                        trust,
+                        g.user,
+                        now=utcnow(),
+                        department_id=form.get("department_id", type=int) or 0,
+                        staff_group=StaffGroup(form.get("staff_group", "medical")),
+                        grade=form.get("grade", ""),
+                        start_at=start,
+                        end_at=end,
+                        acceptable_grades=form.getlist("acceptable_grades"),
+                        pence_per_hour=round(float(rate) * 100) if rate else None,
+                        urgent=form.get("urgent") == "1",
+                        notes=form.get("notes") or None,
+                    )
+                flash(
+                    f"Shift posted: {shift.department.name}, "
+                    f"{shift.start_at.astimezone(LONDON):%a %d %b %H:%M}.",
+                    "success",
+                )
+                return redirect(url_for("bank.trust_shifts", trust=trust.id))
+            except (DomainError, ValueError) as error:
+                errors = (
+                    domain_errors(error, "date")
+                    if isinstance(error, DomainError)
+                    else {"rate": ["Enter the rate in pounds, like 82.50"]}
+                )
+        status = 422
+    today = datetime.combine(utcnow().astimezone(LONDON).date(), time(0), LONDON)
+    shifts = db.session.scalars(
+        sa.select(Shift)
+        .where(Shift.trust_id == trust.id, Shift.end_at > today)
+        .order_by(Shift.start_at)
+        .limit(300)
+    ).all()
+    pending = dict(
+        db.session.execute(
+            sa.select(Application.shift_id, sa.func.count())
+            .join(Shift)
+            .where(Shift.trust_id == trust.id, Application.status == ApplicationStatus.PENDING)
+            .group_by(Application.shift_id)
+        ).all()
+    )
+    return render_template(
+        "bank/trust_shifts.html",
+        trust=trust,
+        trusts=trusts,
+        shifts=shifts,
+        pending=pending,
+        errors=errors,
+        form=request.form,
+        groups=StaffGroup,
+        grades=GRADES,
+    ), status
+
+
+@blueprint.route("/workforce/shifts/<int:shift_id>", methods=["GET", "POST"])
+@role_required(Role.WORKFORCE)
+def trust_shift(shift_id: int) -> Any:
+    """One shift: applications to approve, assigning a worker, cancelling the booking."""
+    shift = services.visible_shift_for_staff(g.user, shift_id)
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "cancel_booking":
+                booking = shift.active_booking
+                if booking is None:
+                    raise NotFound("This shift has no booking to cancel.")
+                cancel_or_record_late(
+                    booking, g.user, reason=request.form.get("reason"), now=utcnow()
+                )
+            else:
+                with transaction():
+                    target = request.form.get("application_id", type=int) or 0
+                    if action == "approve":
+                        services.approve_application(target, g.user, now=utcnow())
+                    elif action == "decline":
+                        services.decline_application(target, g.user, now=utcnow())
+                    elif action == "assign":
+                        worker = _worker_by_email(request.form.get("email", ""))
+                        services.book_shift(
+                            worker,
+                            shift.id,
+                            actor=g.user,
+                            now=utcnow(),
+                            source=BookingSource.ASSIGNED,
+                        )
+                    else:
+                        raise NotFound("Unknown action.")
+            flash("Done.", "success")
+        except DomainError as error:
+            flash(error.detail, "error")
+        return redirect(url_for("bank.trust_shift", shift_id=shift.id))
+    applications = db.session.scalars(
+        sa.select(Application)
+        .where(Application.shift_id == shift.id)
+        .order_by(Application.applied_at)
+    ).all()
+    return render_template(
+        "bank/trust_shift.html", shift=shift, applications=applications, open=ShiftStatus.OPEN
+    )
+
+
+def _worker_by_email(email: str) -> Worker:
+    from app.models import User
+
+    worker = db.session.scalar(
+        sa.select(Worker).join(User).where(User.email == email.strip().lower())
+    )
+    if worker is None:
+        raise NotFound(f"No worker with email {email.strip()}.")
+    return worker
