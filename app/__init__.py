@@ -118,10 +118,16 @@ def start_scheduler_in_web(app: Flask) -> None:
     In production the scheduler is its own process (`flask scheduler run`), one per
     deployment, however many web workers there are.
     """
-    if app.config.get("SCHEDULER_IN_WEB") and not app.testing:
-        from app import scheduler
+    if not app.config.get("SCHEDULER_IN_WEB") or app.testing:
+        return
+    import click
 
-        app.extensions["scheduler"] = scheduler.start(app)
+    command = click.get_current_context(silent=True)
+    if command is not None and command.info_name != "run":
+        return  # `flask db upgrade` and the like: no scheduler, even with the flag set
+    from app import scheduler
+
+    app.extensions["scheduler"] = scheduler.start(app)
 
 
 def register_templates(app: Flask) -> None:
