@@ -107,9 +107,10 @@ def register_commands(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     """The scheduled jobs of the core and each domain (`flask scheduler run` runs them)."""
     from app.jobs import JOBS as core_jobs
+    from bank.jobs import JOBS as bank_jobs
     from passport.jobs import JOBS as passport_jobs
 
-    app.extensions["jobs"] = [*core_jobs, *passport_jobs]
+    app.extensions["jobs"] = [*core_jobs, *passport_jobs, *bank_jobs]
 
 
 def start_scheduler_in_web(app: Flask) -> None:

@@ -85,7 +85,7 @@ def request_membership(
         trust_id=bank.trust_id or bank.lead_trust_id,
         after={"bank": bank.name},
     )
-    for staff in _workforce_of(bank):
+    for staff in workforce_of(bank):
         notify(
             staff,
             "bank_membership.requested",
@@ -97,7 +97,7 @@ def request_membership(
     return membership
 
 
-def _workforce_of(bank: Bank) -> list[User]:
+def workforce_of(bank: Bank) -> list[User]:
     trust_ids = [bank.trust_id] if bank.trust_id else [t.id for t in bank.member_trusts]
     from app.models import RoleMembership
 
