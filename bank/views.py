@@ -8,7 +8,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from app.auth import role_required
 from app.db import transaction, utcnow
@@ -19,6 +29,7 @@ from app.models import Department, Role, Site, Trust, Worker
 from app.reference import GRADES, StaffGroup
 from app.views import trust_for_page
 from bank import services
+from bank.calendar import feed_for, render_feed, reset_feed, worker_for_token
 from bank.entry import cancel_or_record_late
 from bank.models import (
     Application,
@@ -159,9 +170,38 @@ def my_shifts() -> Any:
         ::-1
     ]
     past = [b for b in bookings if b not in upcoming]
+    with transaction():  # the calendar address is made on first use
+        token = feed_for(worker, now=now).token
+    feed_url = url_for("bank.calendar_feed", token=token, _external=True)
     return render_template(
-        "bank/my_shifts.html", upcoming=upcoming, past=past, applications=applications
+        "bank/my_shifts.html",
+        upcoming=upcoming,
+        past=past,
+        applications=applications,
+        feed_url=feed_url,
     )
+
+
+@blueprint.route("/calendar/<token>.ics")
+def calendar_feed(token: str) -> Any:
+    """The worker's shifts as iCalendar, for their phone (the address is the key)."""
+    worker = worker_for_token(token)
+    if worker is None:
+        abort(404)
+    response = make_response(render_feed(worker, now=utcnow()))
+    response.mimetype = "text/calendar"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@blueprint.route("/shifts/mine/calendar/reset", methods=["POST"])
+@role_required(Role.WORKER)
+def reset_calendar() -> Any:
+    """Give the calendar feed a new address; the old one stops working."""
+    with transaction():
+        reset_feed(_worker(), g.user, now=utcnow())
+    flash("Your calendar has a new address. Subscribe to it again on your phone.", "success")
+    return redirect(url_for("bank.my_shifts") + "#calendar")
 
 
 @blueprint.route("/bookings/<int:booking_id>/cancel", methods=["POST"])

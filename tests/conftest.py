@@ -49,6 +49,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> st
 @pytest.fixture(scope="session")
 def _schema(database_url: str) -> Iterator[None]:
     """Create the tables once per session (from the models; migrations have their own tests)."""
+    make_app(database_url)  # imports every domain, so the metadata holds every table
     engine = sa.create_engine(database_url)
     db.metadata.drop_all(engine)
     db.metadata.create_all(engine)
