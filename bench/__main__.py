@@ -1,6 +1,11 @@
 """`make bench`: every benchmark, printed as tables.
 
-    python -m bench [--only api,rules,ssb] [--ssb-time-limit 60] [--ssb-instances 1,3,5]
+    python -m bench [--only api,flash,search,rules,ssb] [--ssb-time-limit 60]
+                    [--ssb-instances 1,3,5]
+
+`api` the API-read baseline, `flash` the flash crowd of bookings (its ratio to the baseline
+needs `api` in the same run), `search` the marketplace search in the reference ICS (building it
+takes about a minute), `rules` the safe-working rules, `ssb` the rota solver.
 
 The first table's first row, an authenticated API read served by gunicorn, is the baseline
 that later rows are compared to, measured in the same run. Figures are for this machine
@@ -15,25 +20,30 @@ import platform
 
 from bench.ssb import format_table
 
+CHOICES = ("api", "flash", "search", "rules", "ssb")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", "api,rules,ssb"))
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ",".join(CHOICES)))
     parser.add_argument(
         "--ssb-time-limit", type=float, default=float(os.environ.get("BENCH_SSB_TIME_LIMIT", 60))
     )
     parser.add_argument("--ssb-instances", default=os.environ.get("BENCH_SSB_INSTANCES", ""))
     args = parser.parse_args(argv)
-    only = set(args.only.split(","))
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if unknown := only - set(CHOICES):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}; choose from {CHOICES}")
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
         f"{platform.python_version()}\n"
     )
 
+    baseline = None
     if "api" in only:
         from bench.api_read import run_api_read
 
-        row = run_api_read()
+        row = baseline = run_api_read()
         print("== Web and API (baseline)")
         print(
             format_table(
@@ -49,6 +59,20 @@ def main(argv: list[str] | None = None) -> int:
                 ]
             )
         )
+        print()
+
+    if "flash" in only:
+        from bench.flash_crowd import FLASH_TITLE, run_flash_crowd
+
+        print(FLASH_TITLE)
+        print(format_table([run_flash_crowd(baseline)]))
+        print()
+
+    if "search" in only:
+        from bench.marketplace import SEARCH_TITLE, run_marketplace
+
+        print(SEARCH_TITLE)
+        print(format_table(run_marketplace()))
         print()
 
     if "rules" in only:

@@ -10,86 +10,12 @@ from __future__ import annotations
 
 import http.client
 import multiprocessing
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from bench.harness import database, flask, flask_env, free_port, gunicorn
+
 PATH = "/api/v1/workers?per_page=20"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def database() -> Iterator[tuple[str, str]]:
-    """A fresh database URL and its kind: PostgreSQL on loopback if installed, else SQLite."""
-    folder = Path(tempfile.mkdtemp(prefix="staffbank-bench-"))
-    folder.chmod(0o755)  # PostgreSQL runs as its own user and must reach its data folder
-    if list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        script = REPO / "scripts" / "test-postgres.sh"
-        pgdir = folder / "pg"
-        url = subprocess.check_output(
-            ["bash", str(script), "start", str(pgdir), str(free_port())], text=True
-        ).strip()
-        try:
-            yield url, "PostgreSQL"
-        finally:
-            subprocess.run(["bash", str(script), "stop", str(pgdir)], check=False)
-    else:
-        yield f"sqlite:///{folder / 'bench.sqlite'}", "SQLite"
-
-
-def flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [str(BIN / "flask"), *args], env=env, cwd=REPO, text=True, capture_output=True
-    )
-    if done.returncode:
-        raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stderr}")
-    return done.stdout
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int = 2) -> Iterator[None]:
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        env=env,
-        cwd=REPO,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def _client(port: int, token: str, requests: int, queue: multiprocessing.Queue) -> None:
@@ -136,7 +62,7 @@ def drive(port: int, token: str, clients: int = 8, requests_each: int = 250) -> 
 def run_api_read() -> dict:
     """The whole baseline measurement; returns one table row."""
     with database() as (url, kind):
-        env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": url, "SECRET_KEY": "bench"}
+        env = flask_env(url)
         flask(env, "db", "upgrade")
         flask(env, "demo", "load", "--trusts", "5", "--workers", "400")
         token = flask(env, "users", "token", "workforce.r01@demo.nhs.uk").strip().splitlines()[-1]

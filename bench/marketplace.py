@@ -1,0 +1,232 @@
+"""Marketplace search in the reference ICS: one worker's search, judged shift by shift.
+
+Builds the reference ICS (`flask demo load --trusts 24 --workers 6000`, about a minute) in a
+throw-away PostgreSQL (SQLite if none is installed), tops the open shifts in the next four
+weeks up to about 2,000 with a bulk insert (the extra ones released to the collaborative bank,
+staff groups and grades spread like the bank's workers), then times
+`bank.services.search_open_shifts` in-process for a seeded sample of 50 approved bank members,
+each with the credentials, bookings and memberships the demo gave them.
+
+Two rows: the search as `GET /api/v1/shifts/search` runs it (at most 500 shifts, soonest
+first), and the same search with no limit, judging every open shift the worker's banks show.
+Run alone: ``python -m bench.marketplace [--profile]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bench.harness import app_on, database, flask, flask_env, median, percentile
+
+LONDON = ZoneInfo("Europe/London")
+TRUSTS, WORKERS = 24, 6000
+OPEN_TARGET = 2000
+SAMPLE = 50
+TARGET_P95_MS = 150.0
+SEARCH_TITLE = (
+    f"== Marketplace search: one worker, reference ICS ({TRUSTS} Trusts, {WORKERS:,} workers, "
+    f"~{OPEN_TARGET:,} open shifts in the next four weeks), target p95 < {TARGET_P95_MS:g} ms"
+)
+# Shares of the extra shifts by staff group: mostly doctors and nurses, like the bank.
+GROUP_MIX = (("medical", 0.55), ("nursing", 0.35), ("ahp", 0.05), ("support", 0.05))
+PATTERNS = ((8, 0, 8.5), (8, 0, 12.5), (20, 0, 12.5), (13, 0, 10.5))
+
+
+def build_reference_ics(url: str) -> float:
+    """Migrate and load the reference ICS; seconds taken."""
+    env = flask_env(url)
+    start = time.perf_counter()
+    flask(env, "db", "upgrade")
+    flask(env, "demo", "load", "--trusts", str(TRUSTS), "--workers", str(WORKERS))
+    return time.perf_counter() - start
+
+
+def open_window(now: datetime):
+    """The open-shift filter for the next four weeks."""
+    from bank.models import Shift, ShiftStatus
+
+    return (
+        Shift.status == ShiftStatus.OPEN,
+        Shift.start_at > now,
+        Shift.start_at < now + timedelta(days=28),
+    )
+
+
+def top_up_open_shifts(now: datetime, target: int = OPEN_TARGET, seed: int = 4) -> int:
+    """Bulk-insert released collaborative shifts until `target` are open in the next four
+    weeks; returns how many are open now."""
+    import sqlalchemy as sa
+
+    from app.db import transaction
+    from app.extensions import db
+    from app.models import Department
+    from app.reference import GRADES, StaffGroup
+    from bank.models import RateCard, Shift, ShiftStatus, Tier
+    from bank.services.shifts import band_for
+
+    count = db.session.scalar(sa.select(sa.func.count(Shift.id)).where(*open_window(now)))
+    missing = target - count
+    if missing <= 0:
+        return count
+    rng = random.Random(seed)
+    departments = list(db.session.execute(sa.select(Department.id, Department.trust_id)))
+    rates = {
+        (r.trust_id, r.grade, r.band): r.pence_per_hour
+        for r in db.session.scalars(sa.select(RateCard))
+    }
+    groups = [StaffGroup(g) for g, _ in GROUP_MIX]
+    weights = [w for _, w in GROUP_MIX]
+    today = now.astimezone(LONDON).date()
+    rows = []
+    while len(rows) < missing:
+        department_id, trust_id = rng.choice(departments)
+        group = rng.choices(groups, weights)[0]
+        grades = GRADES[group]
+        position = rng.randrange(len(grades) - 1) if len(grades) > 1 else 0
+        hour, minute, hours = rng.choice(PATTERNS)
+        day = today + timedelta(days=rng.randint(1, 27))
+        start = datetime(day.year, day.month, day.day, hour, minute, tzinfo=LONDON)
+        end = start + timedelta(hours=hours)
+        band = band_for(start, end)
+        rows.append(
+            {
+                "trust_id": trust_id,
+                "department_id": department_id,
+                "staff_group": group,
+                "grade": grades[position],
+                "acceptable_grades": list(grades[max(0, position - 1) : position + 2]),
+                "required_credentials": [],
+                "start_at": start,
+                "end_at": end,
+                "band": band,
+                "pence_per_hour": rates.get((trust_id, grades[position], band), 5000),
+                "status": ShiftStatus.OPEN,
+                "tier": Tier.COLLABORATIVE,
+                "released_at": now - timedelta(hours=rng.randint(1, 48)),
+                "urgent": day <= today + timedelta(days=1),
+                "posted_at": now - timedelta(days=rng.randint(3, 12)),
+            }
+        )
+    with transaction():
+        db.session.execute(sa.insert(Shift), rows)
+    return db.session.scalar(sa.select(sa.func.count(Shift.id)).where(*open_window(now)))
+
+
+def sample_workers(size: int = SAMPLE, seed: int = 11) -> list[int]:
+    """A seeded sample of workers approved in at least one bank."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from bank.models import BankMembership, MembershipStatus
+
+    ids = sorted(
+        db.session.scalars(
+            sa.select(BankMembership.worker_id)
+            .where(BankMembership.status == MembershipStatus.APPROVED)
+            .distinct()
+        )
+    )
+    return sorted(random.Random(seed).sample(ids, min(size, len(ids))))
+
+
+def time_searches(worker_ids: list[int], now: datetime, limit: int | None) -> dict:
+    """Each worker's search, timed from a fresh session (nothing cached between workers)."""
+    from app.extensions import db
+    from app.models import Worker
+    from bank.services.booking import SearchFilters, search_open_shifts
+
+    filters = SearchFilters() if limit is None else SearchFilters(limit=limit)
+    latencies, cpu, judged, eligible = [], [], [], []
+    for worker_id in worker_ids:
+        db.session.remove()
+        worker = db.session.get(Worker, worker_id)
+        start, start_cpu = time.perf_counter(), time.process_time()
+        verdicts = search_open_shifts(worker, now=now, filters=filters)
+        latencies.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        judged.append(len(verdicts))
+        eligible.append(sum(v.eligible for v in verdicts))
+    db.session.remove()
+    latencies.sort()
+    return {
+        "searches": len(latencies),
+        "p50_ms": median(latencies),
+        "p95_ms": percentile(latencies, 0.95),
+        "max_ms": latencies[-1],
+        "cpu_p50_ms": median(cpu),
+        "judged_mean": sum(judged) / len(judged),
+        "judged_max": max(judged),
+        "eligible_mean": sum(eligible) / len(eligible),
+    }
+
+
+def profile_search(worker_ids: list[int], now: datetime, limit: int, top: int = 25) -> str:
+    """cProfile of the searches, cumulative time, as text."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    time_searches(worker_ids, now, limit)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def run_marketplace(*, profile: bool = False, url: str | None = None) -> list[dict]:
+    """The whole measurement; returns the table rows (and prints a profile if asked)."""
+    from contextlib import nullcontext
+
+    from app.db import utcnow
+
+    with nullcontext((url, "given")) if url else database() as (db_url, kind):
+        build_seconds = build_reference_ics(db_url) if url is None else 0.0
+        with app_on(db_url):
+            now = utcnow()
+            open_shifts = top_up_open_shifts(now)
+            worker_ids = sample_workers()
+            time_searches(worker_ids[:5], now, None)  # warm up imports and the query cache
+            rows = []
+            for label, limit in (("as the API (limit 500)", None), ("every visible", 100_000)):
+                result = time_searches(worker_ids, now, limit)
+                rows.append(
+                    {
+                        "benchmark": f"Marketplace search {label}, in-process, {kind}",
+                        "open_shifts": open_shifts,
+                        "searches": result["searches"],
+                        "judged": f"{result['judged_mean']:.0f} (max {result['judged_max']})",
+                        "eligible": f"{result['eligible_mean']:.0f}",
+                        "p50_ms": f"{result['p50_ms']:.1f}",
+                        "p95_ms": f"{result['p95_ms']:.1f}",
+                        "max_ms": f"{result['max_ms']:.1f}",
+                        "cpu_p50_ms": f"{result['cpu_p50_ms']:.1f}",
+                        "target": "met" if result["p95_ms"] < TARGET_P95_MS else "missed",
+                        "build_s": f"{build_seconds:.0f}",
+                        "load": f"{os.getloadavg()[0]:.1f}",
+                    }
+                )
+            if profile:
+                print(profile_search(worker_ids, now, 100_000))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.ssb import format_table
+
+    parser = argparse.ArgumentParser(prog="python -m bench.marketplace", description=__doc__)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the searches")
+    parser.add_argument("--url", help="reuse a database that already holds the reference ICS")
+    args = parser.parse_args(argv)
+    print(format_table(run_marketplace(profile=args.profile, url=args.url)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
