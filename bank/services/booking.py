@@ -503,11 +503,11 @@ def cancel_booking(booking: Booking, actor: User, *, reason: str | None, now: da
     transaction. The booking stands until the department cancels it.
     """
     shift = booking.shift
-    if booking.status != BookingStatus.ACTIVE:
-        raise Conflict("This booking is already cancelled.")
     by_worker = actor.worker is not None and actor.worker.id == booking.worker_id
     if not by_worker and not actor.has_role(Role.WORKFORCE, shift.trust_id):
         raise NotFound(f"No booking with id {booking.id} that you can cancel.")
+    if booking.status != BookingStatus.ACTIVE:
+        raise Conflict("This booking is already cancelled.")
     own_bank = db.session.scalar(sa.select(Bank).where(Bank.trust_id == shift.trust_id))
     window = timedelta(hours=own_bank.cancellation_window_hours if own_bank else 48)
     late = shift.start_at - now < window

@@ -358,3 +358,13 @@ def test_joining_a_bank_and_the_decision(api_client):
         sa.select(AuditEvent).where(AuditEvent.action == "bank_membership.approved")
     )
     assert event.after["hours_to_decide"] == 0.0
+
+
+def test_nobody_else_can_cancel_a_booking_or_learn_it_exists(api_client):
+    booking = BookingFactory(shift__start_at=NOW + timedelta(days=3))
+    stranger = api_client(WorkerFactory().user)
+    other_team = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
+    for client in (stranger, other_team):
+        assert client.post(f"/api/v1/bookings/{booking.id}/cancel", json={}).status_code == 404
+    assert db.session.get(Booking, booking.id).status == BookingStatus.ACTIVE
+    assert stranger.post("/api/v1/bookings/999999/cancel", json={}).status_code == 404
