@@ -3,6 +3,7 @@ schedulers on one database sending each message once."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -213,6 +214,29 @@ def test_a_job_dropped_from_the_list_leaves_the_job_store(app):
     scheduler_module.sync_jobs(scheduler, app.extensions["jobs"][:1])
     scheduler.shutdown()
     assert set(stored_jobs()) == {app.extensions["jobs"][0].id}
+
+
+def test_a_job_whose_schedule_changed_gets_its_new_next_run_on_restart(app):
+    started_paused(app).shutdown()
+    before = stored_jobs()
+    jobs = [
+        dataclasses.replace(job, trigger_args={"hour": 9, "minute": 15})
+        if job.id == "passport.credential_expiry_warnings"
+        else job
+        for job in app.extensions["jobs"]
+    ]
+    scheduler = scheduler_module.build_scheduler(app)
+    scheduler.start(paused=True)
+    scheduler_module.sync_jobs(scheduler, jobs)
+    moved = scheduler.get_job("passport.credential_expiry_warnings").next_run_time
+    scheduler.shutdown()
+    assert (moved.hour, moved.minute) == (9, 15)
+    after = stored_jobs()
+    assert after["core.deliver_outbox"] == before["core.deliver_outbox"]
+    assert (
+        after["passport.credential_expiry_warnings"]
+        != (before["passport.credential_expiry_warnings"])
+    )
 
 
 def test_runs_missed_while_stopped_are_coalesced_into_one_on_restart(app):
