@@ -83,17 +83,24 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api, csrf
     from app.views import blueprint as core_views
     from bank.api import blp as bank_api
+    from bank.api_workforce import blp as workforce_api
     from bank.views import NAVIGATION as bank_navigation
     from bank.views import blueprint as bank_views
+    from bank.views_workforce import NAVIGATION as workforce_navigation
+    from bank.views_workforce import blueprint as workforce_views
     from passport.api import blp as passport_api
     from passport.views import blueprint as passport_views
 
-    for blueprint in (core_views, passport_views, bank_views):
+    for blueprint in (core_views, passport_views, bank_views, workforce_views):
         app.register_blueprint(blueprint)
-    for blueprint in [*core_api, passport_api, bank_api]:
+    for blueprint in [*core_api, passport_api, bank_api, workforce_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
         api.register_blueprint(blueprint)
-    app.extensions["navigation"] = [*passport.NAVIGATION, *bank_navigation]
+    app.extensions["navigation"] = [
+        *passport.NAVIGATION,
+        *bank_navigation,
+        *workforce_navigation,
+    ]
 
 
 def register_commands(app: Flask) -> None:

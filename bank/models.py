@@ -292,6 +292,10 @@ class PayrollBatch(IdMixin, db.Model):
     period_end: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    timesheet_count: Mapped[int] = mapped_column(default=0)
+    total_pence: Mapped[int] = mapped_column(default=0)
+
+    trust: Mapped[Trust] = relationship()
 
 
 class Timesheet(IdMixin, db.Model):
@@ -312,9 +316,16 @@ class Timesheet(IdMixin, db.Model):
     payment_approved_at: Mapped[datetime | None]
     payroll_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("payroll_batches.id"))
     query_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Who pays the worker: the Trust of the shift, or the lead employer of the collaborative
+    # bank for its shifts (which then recharges the Trust where the shift was worked).
+    paying_trust_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trusts.id"), index=True)
+    payment_approved_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    queried_at: Mapped[datetime | None]
 
     booking: Mapped[Booking] = relationship(lazy="joined")
     worker: Mapped[Worker] = relationship()
+    trust: Mapped[Trust] = relationship(foreign_keys=[trust_id])
+    paying_trust: Mapped[Trust | None] = relationship(foreign_keys=[paying_trust_id])
 
 
 class IdempotentRequest(IdMixin, db.Model):

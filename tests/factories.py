@@ -304,3 +304,51 @@ def member_of_own_bank(worker, trust=None) -> BankMembership:
 
 def collaborative_bank(*trusts) -> Bank:
     return BankFactory(collaborative=True, member_trusts=list(trusts))
+
+
+# Workforce: timesheets, payroll, declared rota ------------------------------------------
+
+from bank.models import DeclaredCommitment, Timesheet, TimesheetStatus  # noqa: E402
+
+
+def worked_booking(**kwargs) -> Booking:
+    """A booking of a 12-hour day shift worked the day before NOW (09:00 to 21:00 on Sunday
+    1 November 2026; UK time is UTC in November)."""
+    start = kwargs.pop("shift__start_at", NOW - timedelta(hours=24))
+    kwargs.setdefault("shift__end_at", start + timedelta(hours=12))
+    return BookingFactory(shift__start_at=start, **kwargs)
+
+
+class TimesheetFactory(BaseFactory):
+    """A submitted timesheet of a worked shift, as booked, with a 30-minute break."""
+
+    class Meta:
+        model = Timesheet
+
+    booking = factory.LazyFunction(worked_booking)
+    worker = factory.SelfAttribute("booking.worker")
+    trust_id = factory.SelfAttribute("booking.shift.trust_id")
+    paying_trust_id = factory.SelfAttribute("booking.shift.trust_id")
+    actual_start = factory.SelfAttribute("booking.shift.start_at")
+    actual_end = factory.SelfAttribute("booking.shift.end_at")
+    break_minutes = 30
+    worked_minutes = factory.LazyAttribute(
+        lambda o: int((o.actual_end - o.actual_start).total_seconds() // 60) - o.break_minutes
+    )
+    amount_pence = factory.LazyAttribute(
+        lambda o: round(o.worked_minutes * o.booking.shift.pence_per_hour / 60)
+    )
+    status = TimesheetStatus.SUBMITTED
+    submitted_at = NOW
+
+
+class DeclaredCommitmentFactory(BaseFactory):
+    class Meta:
+        model = DeclaredCommitment
+        exclude = ("worker",)
+
+    worker = factory.SubFactory(WorkerFactory)
+    worker_id = factory.SelfAttribute("worker.id")
+    start_at = NOW + timedelta(days=2)
+    end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(hours=10))
+    description = "Substantive rota"

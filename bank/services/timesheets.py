@@ -1,0 +1,468 @@
+"""Timesheets and pay: the worker submits hours after a shift, the workforce team signs them
+off, payment is approved, and a payroll export hands them to payroll.
+
+Pay states (shared/rules.md, "How the leaders behave"): Submitted -> Signed off -> Payment
+approved -> With payroll, or Queried back to the worker with a reason, who corrects and submits
+again. Who pays: the Trust where the shift was worked, except for a collaborative bank shift in
+the lead-employer model, which the lead Trust pays and recharges to the Trust where it was
+worked. Each Trust's payroll export takes the timesheets it pays and lists those recharges.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import Role, Trust, User, Worker
+from app.services import notify, record_audit
+from bank.models import (
+    Bank,
+    BankKind,
+    Booking,
+    BookingStatus,
+    EmploymentModel,
+    PayrollBatch,
+    Shift,
+    Tier,
+    Timesheet,
+    TimesheetStatus,
+    bank_trusts,
+)
+
+LONDON = ZoneInfo("Europe/London")
+# How far actual times may stray from the booked ones before we ask for a correction: a
+# worker kept late by a sick patient is paid for it; a typo of a day or of AM/PM is not.
+WITHIN_REASON = timedelta(hours=4)
+MAX_PERIOD = timedelta(days=93)
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(LONDON).strftime("%a %d %b %H:%M")
+
+
+def paying_trust_id(shift: Shift) -> int:
+    """The Trust that pays for a shift: its own, or the lead employer of the collaborative bank
+    for the collaborative bank's shifts in the lead-employer model."""
+    if shift.tier == Tier.COLLABORATIVE:
+        lead = db.session.scalar(
+            sa.select(Bank.lead_trust_id)
+            .join(bank_trusts, bank_trusts.c.bank_id == Bank.id)
+            .where(
+                bank_trusts.c.trust_id == shift.trust_id,
+                Bank.kind == BankKind.COLLABORATIVE,
+                Bank.employment_model == EmploymentModel.LEAD_EMPLOYER,
+                Bank.lead_trust_id.is_not(None),
+            )
+            .limit(1)
+        )
+        if lead is not None:
+            return lead
+    return shift.trust_id
+
+
+def worked_minutes(start: datetime, end: datetime, break_minutes: int) -> int:
+    """Minutes worked: the real elapsed time (clock changes included) less breaks."""
+    return int((end - start).total_seconds() // 60) - break_minutes
+
+
+def amount_pence(minutes: int, pence_per_hour: int) -> int:
+    """Pay for `minutes` at an hourly rate, rounded to the nearest penny."""
+    return round(minutes * pence_per_hour / 60)
+
+
+def _validate(
+    booking: Booking, actual_start: datetime, actual_end: datetime, breaks: int, now: datetime
+) -> None:
+    shift, errors = booking.shift, {}
+    if actual_start.tzinfo is None or actual_end.tzinfo is None:
+        raise ValidationFailed.on("actual_start", "Give times with their UTC offset")
+    if abs(actual_start - shift.start_at) > WITHIN_REASON:
+        errors["actual_start"] = [
+            f"The start is more than 4 hours from the booked start ({_when(shift.start_at)})"
+        ]
+    if actual_end <= actual_start:
+        errors["actual_end"] = ["The end must be after the start"]
+    elif abs(actual_end - shift.end_at) > WITHIN_REASON:
+        errors["actual_end"] = [
+            f"The end is more than 4 hours from the booked end ({_when(shift.end_at)})"
+        ]
+    elif actual_end > now:
+        errors["actual_end"] = ["Submit the timesheet once the shift has ended"]
+    if breaks < 0:
+        errors["break_minutes"] = ["Breaks cannot be negative"]
+    elif actual_end > actual_start and breaks >= (actual_end - actual_start).total_seconds() / 60:
+        errors["break_minutes"] = ["Breaks must be shorter than the time worked"]
+    if errors:
+        raise ValidationFailed("Some times on the timesheet are not valid.", errors=errors)
+
+
+def submit_timesheet(
+    worker: Worker,
+    booking_id: int,
+    *,
+    actor: User,
+    actual_start: datetime,
+    actual_end: datetime,
+    break_minutes: int,
+    now: datetime,
+) -> Timesheet:
+    """Submit (or, once queried, correct and resubmit) the timesheet of a worked shift."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.worker_id != worker.id or actor.id != worker.user_id:
+        raise NotFound(f"No booking with id {booking_id} of yours.")
+    if booking.status != BookingStatus.ACTIVE:
+        raise Conflict("This booking was cancelled: there is nothing to claim.")
+    shift = booking.shift
+    if shift.start_at > now:
+        raise ValidationFailed.on("actual_end", "Submit the timesheet once the shift has ended")
+    _validate(booking, actual_start, actual_end, break_minutes, now)
+    timesheet = db.session.scalar(sa.select(Timesheet).where(Timesheet.booking_id == booking.id))
+    if timesheet is not None and timesheet.status != TimesheetStatus.QUERIED:
+        raise Conflict(
+            f"You have already submitted this timesheet (it is {label(timesheet.status)})."
+        )
+    minutes = worked_minutes(actual_start, actual_end, break_minutes)
+    before = None
+    if timesheet is None:
+        timesheet = Timesheet(booking_id=booking.id, worker_id=worker.id, trust_id=shift.trust_id)
+        db.session.add(timesheet)
+    else:
+        before = {"status": timesheet.status.value, "worked_minutes": timesheet.worked_minutes}
+    timesheet.actual_start, timesheet.actual_end = actual_start, actual_end
+    timesheet.break_minutes, timesheet.worked_minutes = break_minutes, minutes
+    timesheet.amount_pence = amount_pence(minutes, shift.pence_per_hour)
+    timesheet.status, timesheet.submitted_at = TimesheetStatus.SUBMITTED, now
+    timesheet.paying_trust_id = paying_trust_id(shift)
+    db.session.flush()
+    record_audit(
+        "timesheet.submitted",
+        timesheet,
+        actor=actor,
+        now=now,
+        before=before,
+        after={
+            "status": "submitted",
+            "worked_minutes": minutes,
+            "amount_pence": timesheet.amount_pence,
+        },
+    )
+    for staff in workforce_users(shift.trust_id):
+        notify(
+            staff,
+            "timesheet.submitted",
+            f"Timesheet to sign off: {worker.name}, {shift.department.name}",
+            now=now,
+            body=f"{_when(actual_start)} to {_when(actual_end)}, {break_minutes} min breaks.",
+            link="/workforce/timesheets",
+        )
+    return timesheet
+
+
+LABELS = {
+    TimesheetStatus.SUBMITTED: "submitted",
+    TimesheetStatus.SIGNED_OFF: "signed off",
+    TimesheetStatus.PAYMENT_APPROVED: "payment approved",
+    TimesheetStatus.WITH_PAYROLL: "with payroll",
+    TimesheetStatus.QUERIED: "queried",
+}
+
+
+def label(status: TimesheetStatus) -> str:
+    return LABELS[status]
+
+
+def workforce_users(trust_id: int, roles: tuple[Role, ...] = (Role.WORKFORCE,)) -> list[User]:
+    """Staff holding one of `roles` at the Trust."""
+    from app.models import RoleMembership
+
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(RoleMembership)
+            .where(RoleMembership.role.in_(roles), RoleMembership.trust_id == trust_id)
+            .distinct()
+        )
+    )
+
+
+def timesheet_for_staff(
+    timesheet_id: int, actor: User, *, paying: bool = False, roles=(Role.WORKFORCE,)
+) -> Timesheet:
+    """A timesheet of a shift at the actor's Trust (or, `paying`, one their Trust pays)."""
+    timesheet = db.session.get(Timesheet, timesheet_id)
+    trust_id = None
+    if timesheet is not None:
+        trust_id = timesheet.paying_trust_id if paying else timesheet.trust_id
+    if timesheet is None or not any(actor.has_role(role, trust_id) for role in roles):
+        raise NotFound(f"No timesheet with id {timesheet_id} at your Trust.")
+    return timesheet
+
+
+def _move(
+    timesheet: Timesheet,
+    actor: User,
+    *,
+    to: TimesheetStatus,
+    allowed: tuple[TimesheetStatus, ...],
+    now: datetime,
+    reason: str | None = None,
+) -> Timesheet:
+    if timesheet.status not in allowed:
+        raise Conflict(f"This timesheet is {label(timesheet.status)}: it cannot be {label(to)}.")
+    before = timesheet.status
+    timesheet.status = to
+    db.session.flush()
+    record_audit(
+        f"timesheet.{to.value}",
+        timesheet,
+        actor=actor,
+        now=now,
+        before={"status": before.value},
+        after={"status": to.value, **({"reason": reason} if reason else {})},
+    )
+    shift = timesheet.booking.shift
+    title = {
+        TimesheetStatus.SIGNED_OFF: "Timesheet signed off",
+        TimesheetStatus.PAYMENT_APPROVED: "Payment approved",
+        TimesheetStatus.WITH_PAYROLL: "Timesheet sent to payroll",
+        TimesheetStatus.QUERIED: "Timesheet queried: please correct it",
+    }[to]
+    notify(
+        timesheet.worker.user,
+        f"timesheet.{to.value}",
+        f"{title}: {shift.department.name}, {_when(shift.start_at)}",
+        now=now,
+        body=reason or f"£{timesheet.amount_pence / 100:.2f} for {timesheet.worked_minutes} min.",
+        link="/timesheets",
+    )
+    return timesheet
+
+
+def sign_off(timesheet: Timesheet, actor: User, *, now: datetime) -> Timesheet:
+    """The Trust's workforce team confirms the hours were worked."""
+    timesheet.signed_off_at, timesheet.signed_off_by_user_id = now, actor.id
+    return _move(
+        timesheet,
+        actor,
+        to=TimesheetStatus.SIGNED_OFF,
+        allowed=(TimesheetStatus.SUBMITTED,),
+        now=now,
+    )
+
+
+def query_timesheet(
+    timesheet: Timesheet, actor: User, *, reason: str | None, now: datetime
+) -> Timesheet:
+    """Send a timesheet back to the worker with the reason; they correct and resubmit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.on("reason", "Say what is wrong, so the worker can correct it")
+    timesheet.query_reason, timesheet.queried_at = reason, now
+    return _move(
+        timesheet,
+        actor,
+        to=TimesheetStatus.QUERIED,
+        allowed=(TimesheetStatus.SUBMITTED, TimesheetStatus.SIGNED_OFF),
+        now=now,
+        reason=reason,
+    )
+
+
+def approve_payment(timesheet: Timesheet, actor: User, *, now: datetime) -> Timesheet:
+    """The paying Trust approves payment of a signed-off timesheet."""
+    timesheet.payment_approved_at, timesheet.payment_approved_by_user_id = now, actor.id
+    return _move(
+        timesheet,
+        actor,
+        to=TimesheetStatus.PAYMENT_APPROVED,
+        allowed=(TimesheetStatus.SIGNED_OFF,),
+        now=now,
+    )
+
+
+# Payroll ------------------------------------------------------------------------------------
+
+
+def _period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(start, time(0), LONDON),
+        datetime.combine(end + timedelta(days=1), time(0), LONDON),
+    )
+
+
+def _check_period(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed.on("period_end", "The period must end on or after its start")
+    if end - start > MAX_PERIOD:
+        raise ValidationFailed.on("period_end", "Export at most three months at a time")
+
+
+def payable(trust: Trust, period_start: date, period_end: date) -> list[Timesheet]:
+    """Timesheets the Trust pays, payment approved, for shifts starting in the period."""
+    _check_period(period_start, period_end)
+    since, until = _period_bounds(period_start, period_end)
+    return list(
+        db.session.scalars(
+            sa.select(Timesheet)
+            .join(Booking, Timesheet.booking_id == Booking.id)
+            .join(Shift, Booking.shift_id == Shift.id)
+            .where(
+                Timesheet.paying_trust_id == trust.id,
+                Timesheet.status == TimesheetStatus.PAYMENT_APPROVED,
+                Shift.start_at >= since,
+                Shift.start_at < until,
+            )
+            .order_by(Shift.start_at, Timesheet.id)
+        ).unique()
+    )
+
+
+def export_payroll(
+    trust: Trust, actor: User, *, period_start: date, period_end: date, now: datetime
+) -> PayrollBatch:
+    """Make a payroll batch of the Trust's payment-approved timesheets in the period and move
+    them to With payroll."""
+    if not (actor.has_role(Role.WORKFORCE, trust.id) or actor.has_role(Role.FINANCE, trust.id)):
+        raise NotFound(f"No Trust with id {trust.id} that you can see.")
+    timesheets = payable(trust, period_start, period_end)
+    if not timesheets:
+        raise ValidationFailed.on(
+            "period_start", "No payment-approved timesheets to export in this period"
+        )
+    batch = PayrollBatch(
+        trust_id=trust.id,
+        period_start=period_start,
+        period_end=period_end,
+        created_at=now,
+        created_by_user_id=actor.id,
+        timesheet_count=len(timesheets),
+        total_pence=sum(t.amount_pence for t in timesheets),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    record_audit(
+        "payroll_batch.created",
+        batch,
+        actor=actor,
+        now=now,
+        after={
+            "period": f"{period_start}..{period_end}",
+            "timesheets": batch.timesheet_count,
+            "total_pence": batch.total_pence,
+        },
+    )
+    for timesheet in timesheets:
+        timesheet.payroll_batch_id = batch.id
+        _move(
+            timesheet,
+            actor,
+            to=TimesheetStatus.WITH_PAYROLL,
+            allowed=(TimesheetStatus.PAYMENT_APPROVED,),
+            now=now,
+        )
+    return batch
+
+
+def batch_timesheets(batch: PayrollBatch) -> list[Timesheet]:
+    return list(
+        db.session.scalars(
+            sa.select(Timesheet)
+            .join(Booking, Timesheet.booking_id == Booking.id)
+            .join(Shift, Booking.shift_id == Shift.id)
+            .where(Timesheet.payroll_batch_id == batch.id)
+            .order_by(Shift.start_at, Timesheet.id)
+        ).unique()
+    )
+
+
+@dataclass(frozen=True)
+class Recharge:
+    """What the paying Trust recharges to the Trust where the shifts were worked."""
+
+    from_trust_id: int  # the Trust that paid
+    to_trust_id: int  # the Trust that is recharged
+    to_trust_name: str
+    timesheet_count: int
+    total_pence: int
+
+
+def recharges(batch: PayrollBatch) -> list[Recharge]:
+    """Amounts the batch's Trust paid for shifts worked at other Trusts, per Trust."""
+    totals: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for timesheet in batch_timesheets(batch):
+        if timesheet.trust_id != batch.trust_id:
+            entry = totals.setdefault(timesheet.trust_id, [0, 0])
+            entry[0] += 1
+            entry[1] += timesheet.amount_pence
+            names[timesheet.trust_id] = timesheet.trust.name
+    return [
+        Recharge(batch.trust_id, trust_id, names[trust_id], count, pence)
+        for trust_id, (count, pence) in sorted(totals.items(), key=lambda kv: names[kv[0]])
+    ]
+
+
+CSV_COLUMNS = [
+    "batch",
+    "timesheet",
+    "worker",
+    "registration",
+    "employing_trust",
+    "worked_at_trust",
+    "department",
+    "cost_centre",
+    "grade",
+    "shift_date",
+    "actual_start",
+    "actual_end",
+    "break_minutes",
+    "worked_hours",
+    "rate_gbp",
+    "amount_gbp",
+    "paid_by_trust",
+    "recharge_to",
+]
+
+
+def payroll_csv(batch: PayrollBatch) -> str:
+    """The batch as CSV for payroll: one line per timesheet, UK local times, pounds."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for t in batch_timesheets(batch):
+        shift, worker = t.booking.shift, t.worker
+        registration = (
+            f"{worker.registration_body.value} {worker.registration_number}"
+            if worker.registration_body and worker.registration_number
+            else ""
+        )
+        writer.writerow(
+            [
+                batch.id,
+                t.id,
+                worker.name,
+                registration,
+                worker.primary_trust.name,
+                shift.trust.name,
+                shift.department.name,
+                shift.department.cost_centre,
+                shift.grade,
+                shift.start_at.astimezone(LONDON).date().isoformat(),
+                t.actual_start.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"),
+                t.actual_end.astimezone(LONDON).strftime("%Y-%m-%d %H:%M"),
+                t.break_minutes,
+                f"{t.worked_minutes / 60:.2f}",
+                f"{shift.pence_per_hour / 100:.2f}",
+                f"{t.amount_pence / 100:.2f}",
+                batch.trust.name,
+                shift.trust.name if t.trust_id != batch.trust_id else "",
+            ]
+        )
+    return out.getvalue()
