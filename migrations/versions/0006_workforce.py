@@ -1,7 +1,7 @@
 """workforce: timesheet payer and payment approval, payroll batch totals
 
-Revision ID: 0005_workforce
-Revises: 0004_bank
+Revision ID: 0006_workforce
+Revises: 0005_calendar
 Create Date: 2026-11-23 00:01:28.929519
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_workforce'
-down_revision = '0004_bank'
+revision = '0006_workforce'
+down_revision = '0005_calendar'
 branch_labels = None
 depends_on = None
 
