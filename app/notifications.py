@@ -232,9 +232,6 @@ def deliver_due_emails(*, now: datetime, limit: int = DELIVERY_BATCH) -> Deliver
         .order_by(OutboxEmail.not_before, OutboxEmail.id)
         .limit(limit)
     ).all()
-    counts = {"sent": 0, "retrying": 0, "failed": 0}
-    if not due:
-        return DeliveryReport()
     taken = []
     for email_id in due:
         claimed = db.session.execute(
@@ -245,6 +242,8 @@ def deliver_due_emails(*, now: datetime, limit: int = DELIVERY_BATCH) -> Deliver
         ).rowcount
         if claimed:
             taken.append(db.session.get(OutboxEmail, email_id, populate_existing=True))
+    if not taken:
+        return DeliveryReport()
     config = current_app.config
     try:
         with mail.connect(config.get("MAIL_URL", ""), config["MAIL_FROM"]) as mailer:
@@ -257,6 +256,7 @@ def deliver_due_emails(*, now: datetime, limit: int = DELIVERY_BATCH) -> Deliver
         for email in taken:
             if email.status == EmailStatus.SENT:
                 _failed(email, str(error), now=now)
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
     for email in taken:
         key = {EmailStatus.SENT: "sent", EmailStatus.PENDING: "retrying"}.get(email.status)
         counts[key or "failed"] += 1
