@@ -1,0 +1,485 @@
+"""The adapter between a department's rota and the pure engine (`rota.solver`).
+
+A rota is read into plain frozen dataclasses (`RotaSpec`, no database), reduced to an engine
+`Problem`, and every roster the engine proposes is verified person by person with the one
+definition of the safe-working rules (`bank.rules.check_schedule`). The reduction:
+
+- Cover by grade: one engine shift type per (shift type, grade group), so "a night needs one
+  registrar and two FY1s" is two engine cover lines; a member may work only the engine types of
+  their own group (``max_shifts`` 0 for every other group's types). A group supervised by
+  another asks for at least one of the supervisors on every shift it has cover on.
+- Rest: a pair of shift types is ``forbidden_next`` when the first, worked on one day, ends less
+  than the rule set's minimum rest (11 h) before the second starts the next day, by clock times.
+- Runs, weekends and hours: ``max_consecutive`` from the rule set's consecutive-shift limit;
+  ``max_weekends`` from "1 in 3" over the rota's weeks; minutes from the contracted hours less
+  leave (a weekday of leave counts a fifth of the week).
+
+What the engine cannot say (72 h in any 7 days, runs of nights and the 46 h after them, a night
+into a Saturday counting as a weekend, the real-time rest across a clock change, the WTR
+weekly rest, work at other Trusts) is found by `verify`; `solve_verified` then keeps the
+offending member off that day and solves again, so a proposal either keeps every rule or lists
+exactly what it breaks.
+"""
+
+from __future__ import annotations
+
+import math
+import time as clock
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bank.rules import Commitment, RuleSet, check_schedule
+from rota.solver import Cover, Employee, Problem, Request, Roster, ShiftType, SolveResult, solve
+
+LONDON = ZoneInfo("Europe/London")
+DAY_MINUTES = 24 * 60
+# Cover lines a group has none for still price extra people, so nobody is rostered for nothing.
+DEFAULT_UNDER_WEIGHT = 100
+DEFAULT_OVER_WEIGHT = 10
+# The WTR asks 24 h uninterrupted rest a week (reg. 11): a day off in any seven days gives it
+# for shifts of up to 12 h whatever their times, so WTR staff work at most 6 days in a row.
+WTR_MAX_CONSECUTIVE = 6
+
+#: cells[(member id, day index)] = shift type id
+Cells = dict[tuple[int, int], int]
+
+
+@dataclass(frozen=True)
+class ShiftTypeSpec:
+    id: int
+    code: str
+    name: str
+    starts_at: time
+    minutes: int
+
+    def start_minute(self) -> int:
+        return self.starts_at.hour * 60 + self.starts_at.minute
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    id: int
+    name: str
+    supervised_by: int | None = None
+    staff_group: str = "medical"
+    grades: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CoverSpec:
+    shift_type: int
+    group: int
+    required: int
+    weekday: int | None = None
+    under_weight: int = DEFAULT_UNDER_WEIGHT
+    over_weight: int = DEFAULT_OVER_WEIGHT
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    on: date
+    shift_type: int
+    wants: bool
+    weight: int
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    id: int
+    name: str
+    group: int
+    contracted_minutes_per_week: int
+    rule_set: RuleSet
+    leave: frozenset[date] = frozenset()
+    requests: tuple[RequestSpec, ...] = ()
+    # Work elsewhere (bank bookings at any Trust) that counts toward every limit.
+    other_commitments: tuple[Commitment, ...] = ()
+
+
+@dataclass(frozen=True)
+class RotaSpec:
+    starts_on: date  # a Monday
+    weeks: int
+    shift_types: tuple[ShiftTypeSpec, ...]
+    groups: tuple[GroupSpec, ...]
+    covers: tuple[CoverSpec, ...]
+    members: tuple[MemberSpec, ...]
+
+    @property
+    def days(self) -> int:
+        return 7 * self.weeks
+
+    def day_index(self, on: date) -> int:
+        return (on - self.starts_on).days
+
+    def date_of(self, day: int) -> date:
+        return self.starts_on + timedelta(days=day)
+
+
+def engine_type(shift_type: int, group: int) -> str:
+    return f"T{shift_type}G{group}"
+
+
+def engine_employee(member: int) -> str:
+    return f"M{member}"
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """The engine problem of a rota and the way back from engine ids to the rota's rows."""
+
+    problem: Problem
+    types: Mapping[str, tuple[int, int]]  # engine type id -> (shift type id, group id)
+    members: Mapping[str, int]  # engine employee id -> member id
+
+
+def rest_minutes(first: ShiftTypeSpec, second: ShiftTypeSpec) -> int:
+    """Clock minutes from the end of `first` on one day to the start of `second` the next day."""
+    return DAY_MINUTES + second.start_minute() - (first.start_minute() + first.minutes)
+
+
+def is_night(st: ShiftTypeSpec) -> bool:
+    """At least 3 h between 23:00 and 06:00 by the clock (the TCS definition of a night)."""
+    start, end = st.start_minute(), st.start_minute() + st.minutes
+    night = sum(
+        max(0, min(end, hi) - max(start, lo))
+        for lo, hi in ((-60, 360), (23 * 60, 30 * 60), (47 * 60, 54 * 60))
+    )
+    return night >= 180
+
+
+def required_cover(spec: RotaSpec) -> dict[tuple[int, int, int], CoverSpec]:
+    """The cover line for each (day, shift type, group), supervision included."""
+    by_key: dict[tuple[int, int, int | None], CoverSpec] = {
+        (c.shift_type, c.group, c.weekday): c for c in spec.covers
+    }
+    lines: dict[tuple[int, int, int], CoverSpec] = {}
+    for day in range(spec.days):
+        for st in spec.shift_types:
+            for group in spec.groups:
+                line = by_key.get((st.id, group.id, day % 7)) or by_key.get((st.id, group.id, None))
+                if line is not None:
+                    lines[day, st.id, group.id] = line
+    # A supervised group's shift needs one of its supervisors on the same shift.
+    for (day, st_id, group_id), line in list(lines.items()):
+        group = next(g for g in spec.groups if g.id == group_id)
+        if group.supervised_by is None or line.required <= 0:
+            continue
+        key = (day, st_id, group.supervised_by)
+        senior = lines.get(key)
+        if senior is None or senior.required < 1:
+            base = senior or CoverSpec(st_id, group.supervised_by, 0)
+            lines[key] = CoverSpec(
+                st_id, group.supervised_by, 1, base.weekday, base.under_weight, base.over_weight
+            )
+    return lines
+
+
+def hours_target(member: MemberSpec, spec: RotaSpec) -> int:
+    """Contracted minutes over the rota, less a fifth of a week per weekday of leave."""
+    weekday_leave = sum(
+        1 for day in member.leave if 0 <= spec.day_index(day) < spec.days and day.weekday() < 5
+    )
+    per_week = member.contracted_minutes_per_week
+    return max(0, per_week * spec.weeks - weekday_leave * per_week // 5)
+
+
+def build_problem(
+    spec: RotaSpec, extra_days_off: Mapping[int, Iterable[int]] | None = None
+) -> Reduction:
+    """Reduce a rota to the engine's problem.
+
+    Args:
+        spec: The rota.
+        extra_days_off: Days (indices) to keep members off beyond their leave, by member id:
+            how `solve_verified` repairs breaches the engine cannot express.
+
+    Returns:
+        The problem and the maps from engine ids back to the rota's ids.
+    """
+    extra_days_off = extra_days_off or {}
+    min_rest = max(
+        (
+            int(m.rule_set.min_rest.total_seconds() // 60)
+            for m in spec.members
+            if m.rule_set.min_rest is not None
+        ),
+        default=0,
+    )
+    types: dict[str, tuple[int, int]] = {}
+    shifts: list[ShiftType] = []
+    for group in spec.groups:
+        for st in spec.shift_types:
+            forbidden = frozenset(
+                engine_type(nxt.id, group.id)
+                for nxt in spec.shift_types
+                if rest_minutes(st, nxt) < min_rest
+            )
+            eid = engine_type(st.id, group.id)
+            types[eid] = (st.id, group.id)
+            shifts.append(ShiftType(eid, st.minutes, forbidden))
+
+    longest = max((st.minutes for st in spec.shift_types), default=0)
+    # Doctors need 46 h off after any run of nights (TCS 2019): a night is followed by another
+    # night or by a day off (forbidden_next), and days off coming in pairs make that 46 h for
+    # any shift starting after 06:30. The engine cannot say "two days later" any other way.
+    nights = any(is_night(st) for st in spec.shift_types)
+    employees: list[Employee] = []
+    on_requests: list[Request] = []
+    off_requests: list[Request] = []
+    members: dict[str, int] = {}
+    for member in spec.members:
+        eid = engine_employee(member.id)
+        members[eid] = member.id
+        rules = member.rule_set
+        target = hours_target(member, spec)
+        if rules.average is not None:
+            target = min(target, int(rules.average.max_weekly_hours * 60) * spec.weeks)
+        if rules.consecutive_shifts is not None:
+            max_consecutive = rules.consecutive_shifts.max_run
+        elif rules.weekly_rest is not None:
+            max_consecutive = WTR_MAX_CONSECUTIVE
+        else:
+            max_consecutive = spec.days
+        max_weekends = spec.weeks
+        if rules.weekends is not None:
+            limit = rules.weekends
+            max_weekends = math.ceil(spec.weeks * limit.max_weekends / limit.window_weekends)
+        days_off = {spec.day_index(d) for d in member.leave}
+        repairs = set(extra_days_off.get(member.id, ())) - days_off
+        days_off |= repairs
+        employees.append(
+            Employee(
+                id=eid,
+                max_shifts={
+                    engine_type(st.id, g.id): 0
+                    for g in spec.groups
+                    if g.id != member.group
+                    for st in spec.shift_types
+                },
+                max_minutes=target,
+                # A day kept off by a repair may cost a shift of the target.
+                min_minutes=max(0, target - longest * (1 + len(repairs))),
+                max_consecutive=max_consecutive,
+                min_days_off=2 if nights and rules.consecutive_nights is not None else 1,
+                max_weekends=max_weekends,
+                days_off=frozenset(d for d in days_off if 0 <= d < spec.days),
+            )
+        )
+        for req in member.requests:
+            day = spec.day_index(req.on)
+            if not 0 <= day < spec.days:
+                continue
+            made = Request(eid, day, engine_type(req.shift_type, member.group), req.weight)
+            (on_requests if req.wants else off_requests).append(made)
+
+    covers = [
+        Cover(day, engine_type(st_id, group_id), line.required, line.under_weight, line.over_weight)
+        for (day, st_id, group_id), line in sorted(required_cover(spec).items())
+    ]
+    problem = Problem(
+        days=spec.days,
+        shifts=tuple(shifts),
+        employees=tuple(employees),
+        on_requests=tuple(on_requests),
+        off_requests=tuple(off_requests),
+        covers=tuple(covers),
+    )
+    return Reduction(problem, types, members)
+
+
+def cells_from_roster(reduction: Reduction, roster: Roster) -> Cells:
+    """The engine's roster as (member id, day) -> shift type id."""
+    cells: Cells = {}
+    for employee, row in zip(reduction.problem.employees, roster, strict=True):
+        member = reduction.members[employee.id]
+        for day, shift in enumerate(row):
+            if shift is not None:
+                cells[member, day] = reduction.types[shift][0]
+    return cells
+
+
+def roster_from_cells(spec: RotaSpec, reduction: Reduction, cells: Mapping) -> Roster:
+    """A roster in the engine's terms from (member id, day) -> shift type id."""
+    group_of = {m.id: m.group for m in spec.members}
+    return tuple(
+        tuple(
+            engine_type(cells[member, day], group_of[member])
+            if (member := reduction.members[e.id], day) in cells
+            else None
+            for day in range(spec.days)
+        )
+        for e in reduction.problem.employees
+    )
+
+
+# Verification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hard rule a roster breaks: for a member on a day (rule codes of bank.rules, plus
+    ``leave``, ``grade`` and ``supervision``)."""
+
+    rule: str
+    message: str
+    day: int
+    member_id: int | None
+    members: tuple[int, ...] = ()  # everyone whose shift takes part (supervision)
+
+
+def shift_times(spec: RotaSpec, st: ShiftTypeSpec, day: int) -> tuple[datetime, datetime]:
+    """Real start and end of a shift type worked on a rota day (UK local start time)."""
+    start = datetime.combine(spec.date_of(day), st.starts_at, LONDON)
+    # Added in UTC: a night across the clock change lasts its real length.
+    end = (start.astimezone(ZoneInfo("UTC")) + timedelta(minutes=st.minutes)).astimezone(LONDON)
+    return start, end
+
+
+def member_commitments(spec: RotaSpec, member: MemberSpec, cells: Mapping) -> list[Commitment]:
+    types = {st.id: st for st in spec.shift_types}
+    found = list(member.other_commitments)
+    for day in range(spec.days):
+        st_id = cells.get((member.id, day))
+        if st_id is None:
+            continue
+        start, end = shift_times(spec, types[st_id], day)
+        found.append(Commitment(f"rota:{member.id}:{day}", start, end, kind="rota"))
+    return found
+
+
+def verify_member(spec: RotaSpec, member: MemberSpec, cells: Mapping) -> list[Finding]:
+    """Every hard rule one member's rota breaks (their work elsewhere included)."""
+    findings: list[Finding] = []
+    for day in sorted(spec.day_index(d) for d in member.leave):
+        if (member.id, day) in cells:
+            findings.append(Finding("leave", f"{member.name} is on leave that day", day, member.id))
+    commitments = member_commitments(spec, member, cells)
+    for breach in check_schedule(commitments, member.rule_set):
+        rota_days = [int(c.ref.rsplit(":", 1)[1]) for c in breach.refs if c.ref.startswith("rota:")]
+        if not rota_days:
+            continue  # a breach among their other work alone is not this rota's doing
+        findings.append(
+            Finding(breach.rule, f"{member.name}: {breach.message}", max(rota_days), member.id)
+        )
+    return findings
+
+
+def verify_supervision(spec: RotaSpec, cells: Mapping) -> list[Finding]:
+    """Shifts where a supervised group works with none of its supervisors."""
+    group_of = {m.id: m.group for m in spec.members}
+    groups = {g.id: g for g in spec.groups}
+    types = {st.id: st for st in spec.shift_types}
+    working: dict[tuple[int, int], dict[int, list[int]]] = {}
+    for (member, day), st_id in cells.items():
+        working.setdefault((day, st_id), {}).setdefault(group_of[member], []).append(member)
+    findings = []
+    for (day, st_id), by_group in sorted(working.items()):
+        for group_id, people in sorted(by_group.items()):
+            senior = groups[group_id].supervised_by
+            if senior is not None and not by_group.get(senior):
+                findings.append(
+                    Finding(
+                        "supervision",
+                        f"{types[st_id].name} on {spec.date_of(day):%a %d %b}: "
+                        f"{groups[group_id].name} working with no {groups[senior].name}",
+                        day,
+                        None,
+                        tuple(sorted(people)),
+                    )
+                )
+    return findings
+
+
+def verify(spec: RotaSpec, cells: Mapping) -> list[Finding]:
+    """Every hard rule a roster breaks, person by person, then supervision."""
+    findings: list[Finding] = []
+    for member in spec.members:
+        findings += verify_member(spec, member, cells)
+    return findings + verify_supervision(spec, cells)
+
+
+# Solving --------------------------------------------------------------------------------
+
+
+@dataclass
+class Proposal:
+    """The best roster found so far and what is known about it."""
+
+    result: SolveResult
+    reduction: Reduction
+    cells: Cells | None
+    findings: list[Finding] = field(default_factory=list)
+    rounds: int = 0
+
+
+def solve_verified(
+    spec: RotaSpec,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    workers: int = 2,
+    repair_rounds: int = 4,
+    log: Callable[[str], None] | None = None,
+    on_roster: Callable[[Proposal], None] | None = None,
+) -> Proposal:
+    """Solve, verify with bank.rules, keep breaching members off those days and solve again.
+
+    Args:
+        spec: The rota.
+        time_limit: Seconds for everything.
+        seed: The engine's random seed.
+        workers: CP-SAT threads.
+        repair_rounds: Most re-solves after a verification finds breaches.
+        log: Progress lines (the engine's and ours).
+        on_roster: Called with each better verified proposal (the best rota so far).
+
+    Returns:
+        The last proposal: its findings are empty unless repair ran out of rounds or time.
+    """
+    deadline = clock.monotonic() + time_limit
+    extra: dict[int, set[int]] = {}
+    hint: Roster | None = None
+    proposal: Proposal | None = None
+    for round_no in range(repair_rounds + 1):
+        left = deadline - clock.monotonic()
+        if proposal is not None and left < 1.0:
+            break
+        # Most of the time to the first solve; repairs are small changes from a hint.
+        share = left * (0.6 if round_no == 0 and repair_rounds else 1.0 / (repair_rounds + 1))
+        reduction = build_problem(spec, extra)
+        result = solve(
+            reduction.problem,
+            time_limit=max(1.0, share),
+            workers=workers,
+            seed=seed,
+            hint=hint,
+            log=log,
+        )
+        cells = cells_from_roster(reduction, result.roster) if result.roster else None
+        findings = verify(spec, cells) if cells is not None else []
+        proposal = Proposal(result, reduction, cells, findings, round_no)
+        if log:
+            log(
+                f"round {round_no + 1}: {result.status.value}, cost {result.objective}, "
+                f"{len(findings)} rule breaches"
+            )
+        if on_roster is not None and cells is not None:
+            on_roster(proposal)
+        if cells is None or not findings:
+            break
+        for finding in findings:
+            for member in finding.members or (finding.member_id,):
+                if member is not None:
+                    extra.setdefault(member, set()).add(finding.day)
+        hint = tuple(
+            tuple(
+                None if d in extra.get(reduction.members[e.id], ()) else s
+                for d, s in enumerate(row)
+            )
+            for e, row in zip(reduction.problem.employees, result.roster, strict=True)
+        )
+    assert proposal is not None
+    return proposal
