@@ -186,6 +186,14 @@ def stored_jobs() -> dict[str, float]:
     )
 
 
+@pytest.fixture
+def mid_minute():
+    """A still clock half-way through a minute: APScheduler's last look at due jobs as it shuts
+    down would otherwise race a minute boundary on a slow machine."""
+    with time_machine.travel(utc("2026-01-14T12:00:30Z"), tick=False):
+        yield
+
+
 def started_paused(app):
     scheduler = scheduler_module.build_scheduler(app)
     scheduler.start(paused=True)
@@ -193,7 +201,7 @@ def started_paused(app):
     return scheduler
 
 
-def test_a_restarted_scheduler_keeps_its_jobs_and_does_not_duplicate_them(app):
+def test_a_restarted_scheduler_keeps_its_jobs_and_does_not_duplicate_them(app, mid_minute):
     first = started_paused(app)
     before = stored_jobs()
     first.shutdown()
@@ -207,7 +215,7 @@ def test_a_restarted_scheduler_keeps_its_jobs_and_does_not_duplicate_them(app):
     second.shutdown()
 
 
-def test_a_job_dropped_from_the_list_leaves_the_job_store(app):
+def test_a_job_dropped_from_the_list_leaves_the_job_store(app, mid_minute):
     started_paused(app).shutdown()
     scheduler = scheduler_module.build_scheduler(app)
     scheduler.start(paused=True)
@@ -216,7 +224,7 @@ def test_a_job_dropped_from_the_list_leaves_the_job_store(app):
     assert set(stored_jobs()) == {app.extensions["jobs"][0].id}
 
 
-def test_a_job_whose_schedule_changed_gets_its_new_next_run_on_restart(app):
+def test_a_job_whose_schedule_changed_gets_its_new_next_run_on_restart(app, mid_minute):
     started_paused(app).shutdown()
     before = stored_jobs()
     jobs = [
@@ -273,7 +281,7 @@ def test_the_web_app_never_starts_the_scheduler_by_itself(database_url, _schema)
 # What operators see ------------------------------------------------------------------------
 
 
-def test_an_ics_administrator_sees_each_job_with_its_next_and_last_run(app, api_client):
+def test_an_ics_administrator_sees_each_job_with_its_next_and_last_run(app, api_client, mid_minute):
     started_paused(app).shutdown()
     deliver_outbox(utc("2026-01-14T12:00:10Z"))
     admin = staff_user(*_ics_admin())
