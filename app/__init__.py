@@ -90,10 +90,11 @@ def register_blueprints(app: Flask) -> None:
     from bank.views_workforce import blueprint as workforce_views
     from passport.api import blp as passport_api
     from passport.views import blueprint as passport_views
+    from rota.api_rotas import blp as rota_api
 
     for blueprint in (core_views, passport_views, bank_views, workforce_views):
         app.register_blueprint(blueprint)
-    for blueprint in [*core_api, passport_api, bank_api, workforce_api]:
+    for blueprint in [*core_api, passport_api, bank_api, workforce_api, rota_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
         api.register_blueprint(blueprint)
     app.extensions["navigation"] = [

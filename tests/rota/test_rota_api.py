@@ -1,0 +1,305 @@
+"""The rota API: define, solve, read, edit (hard rules re-checked) and publish.
+
+Time is frozen at Monday 2 November 2026, 09:00 UTC; rotas start the Monday after.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from app.db import transaction, utcnow
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import AuditEvent, Notification, Role
+from bank.models import RateBand, Shift, ShiftStatus
+from rota import services
+from rota.models import Rota, RotaSolveRun
+from tests.factories import (
+    NOW,
+    DepartmentFactory,
+    RateCardFactory,
+    TrustFactory,
+    WorkerFactory,
+    staff_user,
+)
+
+MONDAY = "2026-11-09"
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def ward(app):
+    """A Trust with a ward, its workforce team, two registrars and two FY1s."""
+    trust = TrustFactory(name="Ribble Hospitals")
+    department = DepartmentFactory(site__trust=trust, name="Acute Medical Unit")
+    team = staff_user(Role.WORKFORCE, trust)
+    regs = [WorkerFactory(primary_trust=trust, grade="ST4") for _ in range(2)]
+    fy1s = [WorkerFactory(primary_trust=trust, grade="FY1") for _ in range(2)]
+    return trust, department, team, regs, fy1s
+
+
+def definition(department, regs, fy1s, **overrides):
+    body = {
+        "department_id": department.id,
+        "name": "AMU November",
+        "starts_on": MONDAY,
+        "weeks": 1,
+        "shift_types": [
+            {"code": "D", "name": "Day", "starts_at": "08:00", "minutes": 510},
+            {"code": "N", "name": "Night", "starts_at": "20:00", "minutes": 750},
+        ],
+        "grade_groups": [
+            {"name": "Registrar", "grades": ["ST3", "ST4", "ST5"]},
+            {"name": "FY1", "grades": ["FY1"], "supervised_by": "Registrar"},
+        ],
+        "covers": [
+            {"shift_type": "D", "grade_group": "Registrar", "required": 1},
+            {"shift_type": "D", "grade_group": "FY1", "required": 1},
+            {"shift_type": "N", "grade_group": "Registrar", "required": 1},
+            {"shift_type": "N", "grade_group": "FY1", "required": 2},
+        ],
+        "members": [
+            {"worker_id": w.id, "grade_group": "Registrar", "contracted_hours": 40} for w in regs
+        ]
+        + [
+            {
+                "worker_id": w.id,
+                "grade_group": "FY1",
+                "contracted_hours": 40,
+                "leave": [{"first_day": "2026-11-11", "last_day": "2026-11-12"}] if i == 0 else [],
+                "requests": [{"on": MONDAY, "shift_type": "N", "wants": False, "weight": 20}],
+            }
+            for i, w in enumerate(fy1s)
+        ],
+    }
+    return {**body, **overrides}
+
+
+def define(api, trust, department, regs, fy1s, **overrides):
+    response = api.post(
+        f"/api/v1/trusts/{trust.id}/rotas", json=definition(department, regs, fy1s, **overrides)
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_workforce_team_defines_a_rota_with_cover_by_grade(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    assert [st["code"] for st in rota["shift_types"]] == ["D", "N"]
+    fy1 = next(g for g in rota["grade_groups"] if g["name"] == "FY1")
+    registrar = next(g for g in rota["grade_groups"] if g["name"] == "Registrar")
+    assert fy1["supervised_by_id"] == registrar["id"]
+    assert rota["members"][2]["leave"] == ["2026-11-11", "2026-11-12"]
+    assert rota["members"][0]["rule_set"] == "doctor_in_training"
+
+    review = api.get(f"/api/v1/rotas/{rota['id']}").get_json()
+    assert review["publishable"] is True
+    # Nobody rostered yet: every line short, 5 people a day.
+    assert sum(s["short"] for s in review["shortfalls"]) == 7 * 5
+
+
+def test_bad_definitions_are_422_naming_the_fields(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    response = api.post(
+        f"/api/v1/trusts/{trust.id}/rotas",
+        json=definition(department, regs, fy1s, starts_on="2026-11-10", weeks=0),
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"starts_on", "weeks"}
+
+    body = definition(department, regs, fy1s)
+    body["members"][0]["grade_group"] = "FY1"  # an ST4 is not an FY1
+    response = api.post(f"/api/v1/trusts/{trust.id}/rotas", json=body)
+    assert response.status_code == 422
+    assert "ST4" in response.get_json()["errors"]["members.0.grade_group_id"][0]
+
+    response = api.post(f"/api/v1/trusts/{trust.id}/rotas", json={"name": "x"})
+    assert response.status_code == 422
+    assert {"department_id", "starts_on", "weeks"} <= set(response.get_json()["errors"])
+    assert db.session.scalar(sa.select(sa.func.count(Rota.id))) == 0
+
+
+def test_another_trusts_rota_is_not_found(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    rota = define(api_client(team), trust, department, regs, fy1s)
+    stranger = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
+    assert stranger.get(f"/api/v1/rotas/{rota['id']}").status_code == 404
+    assert stranger.post(f"/api/v1/rotas/{rota['id']}/publish").status_code == 404
+    assert stranger.post(f"/api/v1/rotas/{rota['id']}/solve", json={}).status_code == 404
+    assert stranger.post(f"/api/v1/trusts/{trust.id}/rotas", json={}).status_code in (404, 422)
+
+
+def test_solving_builds_a_rota_that_keeps_every_rule(app, ward, api_client):
+    app.config.update(ROTA_SOLVE_INLINE=True, ROTA_SOLVER_WORKERS=1)
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    response = api.post(f"/api/v1/rotas/{rota['id']}/solve", json={"time_limit": 4, "seed": 1})
+    assert response.status_code == 202
+    run = response.get_json()
+    assert run["status"] == "done", run
+    assert run["roster"] and run["progress"]
+    assert api.get(f"/api/v1/rota-solve-runs/{run['id']}").get_json()["id"] == run["id"]
+
+    review = api.get(f"/api/v1/rotas/{rota['id']}").get_json()
+    assert review["breaches"] == []
+    assigned = review["rota"]["assignments"]
+    assert assigned
+    on_leave = review["rota"]["members"][2]
+    assert not [
+        a for a in assigned if a["member_id"] == on_leave["id"] and a["on"] in on_leave["leave"]
+    ]
+    # Four doctors cannot cover five posts a day: the shortfall is listed with its cost.
+    assert review["shortfalls"]
+    assert any(p["kind"] == "cover_under" and p["cost"] > 0 for p in review["penalties"])
+
+
+def test_an_edit_that_breaks_a_rule_is_refused_with_the_reason(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    reg = rota["members"][0]["id"]
+    day, night = (st["id"] for st in rota["shift_types"])
+    edits = f"/api/v1/rotas/{rota['id']}/edits"
+    ok = api.post(edits, json={"member_id": reg, "on": MONDAY, "shift_type_id": night})
+    assert ok.status_code == 200, ok.get_json()
+
+    refused = api.post(edits, json={"member_id": reg, "on": "2026-11-10", "shift_type_id": day})
+    assert refused.status_code == 422
+    reasons = refused.get_json()["errors"]["shift_type_id"]
+    assert any("rest" in r for r in reasons), reasons
+
+    fy1 = rota["members"][3]["id"]
+    alone = api.post(edits, json={"member_id": fy1, "on": "2026-11-11", "shift_type_id": day})
+    assert alone.status_code == 422
+    assert "FY1 working with no Registrar" in alone.get_json()["errors"]["shift_type_id"][0]
+
+    on_leave = rota["members"][2]["id"]
+    leave = api.post(
+        edits, json={"member_id": on_leave, "on": "2026-11-11", "shift_type_id": night}
+    )
+    assert leave.status_code == 422
+
+    # Moving the night to Tuesday is fine, and clears Monday.
+    moved = api.post(
+        edits,
+        json={"member_id": reg, "on": "2026-11-10", "from_member_id": reg, "from_on": MONDAY},
+    )
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["rota"]["assignments"] == [
+        {"member_id": reg, "on": "2026-11-10", "shift_type_id": night}
+    ]
+    unassign = api.post(edits, json={"member_id": reg, "on": "2026-11-10"})
+    assert unassign.get_json()["rota"]["assignments"] == []
+
+
+def test_publishing_notifies_staff_and_posts_the_gaps_as_bank_shifts(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    for grade in ("ST3", "FY1"):
+        for band in RateBand:
+            RateCardFactory(trust=trust, grade=grade, band=band, pence_per_hour=8000)
+    api = api_client(team)
+    rota = define(
+        api,
+        trust,
+        department,
+        regs,
+        fy1s,
+        covers=[
+            {"shift_type": "N", "grade_group": "Registrar", "required": 1},
+            {"shift_type": "N", "grade_group": "FY1", "required": 1, "weekday": 0},
+        ],
+    )
+    reg = rota["members"][0]["id"]
+    night = rota["shift_types"][1]["id"]
+    api.post(
+        f"/api/v1/rotas/{rota['id']}/edits",
+        json={"member_id": reg, "on": MONDAY, "shift_type_id": night},
+    )
+
+    response = api.post(f"/api/v1/rotas/{rota['id']}/publish")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["rota"]["status"] == "published"
+    # Six registrar nights and Monday's FY1 are unfilled.
+    shifts = body["bank_shifts"]
+    assert len(shifts) == 7
+    assert {s["grade"] for s in shifts} == {"ST3", "FY1"}
+    assert all(s["status"] == "open" and s["pence_per_hour"] == 8000 for s in shifts)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Shift.id)).where(Shift.status == ShiftStatus.OPEN)
+        )
+        == 7
+    )
+    told = db.session.scalars(
+        sa.select(Notification).where(Notification.kind == "rota_published")
+    ).all()
+    assert len(told) == 4
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rota.published"))
+    again = api.post(f"/api/v1/rotas/{rota['id']}/publish")
+    assert again.status_code == 409
+
+
+def test_publishing_without_a_rate_for_a_grade_says_so_and_posts_nothing(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    response = api.post(f"/api/v1/rotas/{rota['id']}/publish")
+    assert response.status_code == 422
+    assert "rate card has no" in response.get_json()["errors"]["rate_card"][0]
+    assert db.session.scalar(sa.select(sa.func.count(Shift.id))) == 0
+    assert db.session.get(Rota, rota["id"]).status.value == "draft"
+
+
+def test_a_rota_breaking_a_hard_rule_cannot_be_published(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s, covers=[])
+    reg = rota["members"][0]["id"]
+    night = rota["shift_types"][1]["id"]
+    api.post(
+        f"/api/v1/rotas/{rota['id']}/edits",
+        json={"member_id": reg, "on": MONDAY, "shift_type_id": night},
+    )
+    # Leave added after the shift was rostered: now the rota breaks a rule.
+    with transaction():
+        services.add_leave(
+            db.session.get(Rota, rota["id"]),
+            team,
+            member_id=reg,
+            now=utcnow(),
+            first_day=NOW.date().replace(day=9),
+            last_day=NOW.date().replace(day=9),
+        )
+    response = api.post(f"/api/v1/rotas/{rota['id']}/publish")
+    assert response.status_code == 409
+    assert "on leave" in response.get_json()["errors"]["rota"][0]
+
+
+def test_a_rota_with_no_staff_cannot_be_solved(app, ward):
+    trust, department, team, _regs, _fy1s = ward
+    with transaction():
+        rota = services.create_rota(
+            trust,
+            team,
+            department_id=department.id,
+            name="Empty",
+            weeks=1,
+            starts_on=NOW.date().replace(day=9),
+            now=utcnow(),
+        )
+    with pytest.raises(ValidationFailed) as refused, transaction():
+        services.start_solve(rota, team, time_limit=3, now=utcnow())
+    assert "time_limit" in refused.value.errors
+    assert db.session.scalar(sa.select(sa.func.count(RotaSolveRun.id))) == 0
