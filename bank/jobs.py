@@ -30,6 +30,7 @@ from bank.models import (
     ShiftStatus,
     Tier,
 )
+from bank.services import release
 from bank.services.booking import judge_shift, worker_context
 from bank.services.memberships import workforce_of
 
@@ -270,6 +271,17 @@ def alert_undecided_memberships(now: datetime) -> JobRun | None:
         return run
 
 
+def release_due_shifts(now: datetime) -> JobRun | None:
+    """Every 5 minutes: release to the collaborative bank the own-bank shifts still open
+    within their Trust's release time (`Bank.release_hours_before`)."""
+    with transaction():
+        run = claim_run("bank.release_due_shifts", now)
+        if run is None:
+            return None
+        run.summary = f"{len(release.release_due_shifts(now))} shift(s) released"
+        return run
+
+
 JOBS = [
     Job(
         id="bank.new_shift_nudges",
@@ -300,5 +312,13 @@ JOBS = [
         trigger_args={"hours": 1},
         misfire_grace_time=FREQUENT_GRACE,
         description="Flag requests to join that are close to 48 hours undecided",
+    ),
+    Job(
+        id="bank.release_due_shifts",
+        func="bank.jobs:release_due_shifts",
+        trigger="interval",
+        trigger_args={"minutes": 5},
+        misfire_grace_time=FREQUENT_GRACE,
+        description="Release own-bank shifts still open at their Trust's release time",
     ),
 ]

@@ -8,7 +8,6 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from app.reference import StaffGroup
-from bank.schemas import ShiftSchema
 from bank.services.timesheets import recharges
 
 HOURS = validate.Range(min=0, max=24 * 14)
@@ -115,11 +114,22 @@ class ImportFileSchema(ma.Schema):
     file = Upload(required=True, metadata={"description": "A CSV file with a header row"})
 
 
+class PreviewSchema(ma.Schema):
+    department_id = fields.Integer()
+    department_name = fields.String()
+    start_at = fields.AwareDateTime()
+    end_at = fields.AwareDateTime()
+    grade = fields.String()
+    band = fields.String()
+    pence_per_hour = fields.Integer()
+
+
 class ImportRowSchema(ma.Schema):
-    line = fields.Integer()
+    line = fields.Integer(metadata={"description": "Line in the file; the header is line 1"})
     ok = fields.Boolean()
     errors = fields.List(fields.String())
-    shift = fields.Nested(ShiftSchema, allow_none=True)
+    shift_id = fields.Integer(attribute="shift.id", allow_none=True)
+    preview = fields.Nested(PreviewSchema, allow_none=True)
 
 
 class ImportResultSchema(ma.Schema):
