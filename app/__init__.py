@@ -91,8 +91,10 @@ def register_blueprints(app: Flask) -> None:
     from passport.api import blp as passport_api
     from passport.views import blueprint as passport_views
     from rota.api_rotas import blp as rota_api
+    from rota.views_rotas import NAVIGATION as rota_navigation
+    from rota.views_rotas import blueprint as rota_views
 
-    for blueprint in (core_views, passport_views, bank_views, workforce_views):
+    for blueprint in (core_views, passport_views, bank_views, workforce_views, rota_views):
         app.register_blueprint(blueprint)
     for blueprint in [*core_api, passport_api, bank_api, workforce_api, rota_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
@@ -101,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
         *passport.NAVIGATION,
         *bank_navigation,
         *workforce_navigation,
+        *rota_navigation,
     ]
 
 

@@ -1,0 +1,152 @@
+"""Rota pages: start, define, build, review, edit and publish a rota through the forms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from app.extensions import db
+from app.models import Role
+from bank.models import RateBand, Shift
+from rota.models import Rota, RotaAssignment, RotaSolveRun
+from tests.factories import (
+    NOW,
+    DepartmentFactory,
+    RateCardFactory,
+    TrustFactory,
+    WorkerFactory,
+    staff_user,
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def team(app, auth):
+    trust = TrustFactory(name="Ribble Hospitals")
+    DepartmentFactory(site__trust=trust, name="Acute Medical Unit")
+    user = staff_user(Role.WORKFORCE, trust)
+    auth.login(user.email)
+    return trust
+
+
+def test_starting_a_rota_shows_errors_against_the_fields(client, auth, team):
+    page = client.get("/workforce/rotas")
+    assert page.status_code == 200 and "Start a rota" in page.get_data(as_text=True)
+    response = auth.post(
+        "/workforce/rotas",
+        {"name": "", "starts_on": "2026-11-10", "weeks": "1", "department_id": "0"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "There is a problem" in html
+    assert 'href="#starts_on"' in html and "A rota starts on a Monday" in html
+    assert 'href="#name"' in html
+
+
+def test_a_rota_is_defined_built_edited_and_published_through_its_pages(app, client, auth, team):
+    app.config.update(ROTA_SOLVE_INLINE=True, ROTA_SOLVER_WORKERS=1)
+    department = team.departments[0]
+    reg = WorkerFactory(primary_trust=team, grade="ST4", user__full_name="Amara Okafor")
+    WorkerFactory(primary_trust=team, grade="FY1", user__full_name="Ben Hall")
+    response = auth.post(
+        "/workforce/rotas",
+        {"name": "AMU", "starts_on": "2026-11-09", "weeks": "1", "department_id": department.id},
+    )
+    assert response.status_code == 302
+    rota = db.session.scalar(sa.select(Rota))
+    path = f"/workforce/rotas/{rota.id}"
+
+    def add(part, data):
+        result = auth.post(f"{path}/{part}", data, form_page=path)
+        assert result.status_code == 302, re.findall(
+            r"error-message[^>]*>(.*?)</span>", result.get_data(as_text=True), re.S
+        )
+
+    add(
+        "shift-types",
+        {"st_code": "N", "st_name": "Night", "st_starts_at": "20:00", "st_hours": "12.5"},
+    )
+    bad = auth.post(
+        f"{path}/shift-types", {"st_code": "N", "st_name": "", "st_hours": "30"}, form_page=path
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'href="#st_starts_at"' in html and 'href="#st_name"' in html
+    bad = auth.post(
+        f"{path}/shift-types",
+        {"st_code": "N", "st_name": "Night", "st_starts_at": "20:00", "st_hours": "30"},
+        form_page=path,
+    )
+    html = bad.get_data(as_text=True)
+    assert 'href="#st_code"' in html and 'href="#st_hours"' in html
+    assert "already has a shift type N" in html
+    add(
+        "grade-groups",
+        {"gg_name": "Registrar", "gg_staff_group": "medical", "gg_grades": "ST3, ST4"},
+    )
+    db.session.expire_all()
+    rota = db.session.get(Rota, rota.id)
+    night, group = rota.shift_types[0].id, rota.grade_groups[0].id
+    add("covers", {"cv_shift_type_id": night, "cv_grade_group_id": group, "cv_required": "1"})
+    add(
+        "members", {"mb_worker_id": reg.id, "mb_grade_group_id": group, "mb_contracted_hours": "40"}
+    )
+    db.session.expire_all()
+    member = db.session.get(Rota, rota.id).members[0].id
+    add(
+        "leave", {"lv_member_id": member, "lv_first_day": "2026-11-13", "lv_last_day": "2026-11-13"}
+    )
+    add(
+        "requests",
+        {
+            "rq_member_id": member,
+            "rq_on": "2026-11-09",
+            "rq_shift_type_id": night,
+            "rq_wants": "true",
+            "rq_weight": "10",
+        },
+    )
+
+    built = auth.post(f"{path}/solve", {"sv_time_limit": "3"}, form_page=path)
+    assert built.status_code == 302
+    run = db.session.scalar(sa.select(RotaSolveRun))
+    progress = client.get(f"/workforce/rota-runs/{run.id}/progress").get_data(as_text=True)
+    assert "Finished" in progress and 'data-testid="grid"' in progress
+    page = client.get(path).get_data(as_text=True)
+    assert "Amara Okafor" in page and "Every safe-working rule is kept" in page
+    assert (
+        db.session.scalar(sa.select(sa.func.count(RotaAssignment.id))) == 2
+    )  # 32 h after leave: two nights
+
+    # A fourth night in the week would be more than 48 h of nights in a row without rest.
+    first = db.session.scalars(sa.select(RotaAssignment).order_by(RotaAssignment.on)).first()
+    refused = auth.post(
+        f"{path}/edit",
+        {"ed_member_id": member, "ed_on": "2026-11-13", "ed_shift_type_id": night},
+        form_page=path,
+    )
+    assert refused.status_code == 422
+    assert "on leave" in refused.get_data(as_text=True)
+    off = auth.post(
+        f"{path}/edit", {"ed_member_id": member, "ed_on": first.on.isoformat()}, form_page=path
+    )
+    assert off.status_code == 302
+
+    # Gaps are posted at the group's first grade: without an ST3 rate, publishing says so.
+    refused = auth.post(f"{path}/publish", {}, form_page=path)
+    assert refused.status_code == 422
+    assert "rate card has no unsocial rate for ST3" in refused.get_data(as_text=True)
+    RateCardFactory(trust=team, grade="ST3", band=RateBand.UNSOCIAL, pence_per_hour=8800)
+    published = auth.post(f"{path}/publish", {}, form_page=path)
+    assert published.status_code == 302
+    page = client.get(path).get_data(as_text=True)
+    assert "Published" in page
+    assert db.session.scalar(sa.select(sa.func.count(Shift.id))) == 7 - 1
