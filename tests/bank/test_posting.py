@@ -179,3 +179,23 @@ def test_a_csv_without_the_needed_columns_or_rows_names_the_file(api_client):
     assert all_bad.status_code == 422
     assert all_bad.get_json()["errors"]["file"][0].startswith("Line 2:")
     assert shift_count() == 0
+
+
+def test_the_openapi_document_lists_the_workforce_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in (
+        "/api/v1/trusts/{trust_id}/shift-blocks",
+        "/api/v1/trusts/{trust_id}/shift-imports",
+        "/api/v1/shifts/{shift_id}/release",
+        "/api/v1/shifts/{shift_id}/rate-escalations",
+        "/api/v1/shifts/{shift_id}/cancel",
+        "/api/v1/departments/{department_id}/instant-book",
+        "/api/v1/trusts/{trust_id}/bank-settings",
+        "/api/v1/timesheets",
+        "/api/v1/timesheets/{timesheet_id}/sign-off",
+        "/api/v1/trusts/{trust_id}/payroll-batches",
+        "/api/v1/me/commitments",
+    ):
+        assert path in spec["paths"], path
+    upload = spec["paths"]["/api/v1/trusts/{trust_id}/shift-imports"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
