@@ -282,6 +282,84 @@ def release_due_shifts(now: datetime) -> JobRun | None:
         return run
 
 
+# Payroll closes weekly: timesheets signed off by Wednesday 12:00 (UK time) are paid in that
+# week's run. Authorisers are reminded from two days before; timesheets still unsigned on the
+# morning of the cut-off are escalated to the Trust's finance leads, since late sign-off is the
+# bank workers' first complaint (late pay; shared/rules.md).
+PAYROLL_CUTOFF_WEEKDAY, PAYROLL_CUTOFF_TIME = 2, time(12, 0)
+REMIND_BEFORE_CUTOFF = timedelta(days=2)
+ESCALATE_BEFORE_CUTOFF = timedelta(hours=6)
+
+
+def next_payroll_cutoff(now: datetime) -> datetime:
+    """The next weekly payroll cut-off at or after `now`."""
+    local = now.astimezone(LONDON)
+    days = (PAYROLL_CUTOFF_WEEKDAY - local.weekday()) % 7
+    cutoff = datetime.combine(local.date() + timedelta(days=days), PAYROLL_CUTOFF_TIME, LONDON)
+    return cutoff if cutoff >= now else cutoff + timedelta(days=7)
+
+
+def remind_unsigned_timesheets(now: datetime) -> JobRun | None:
+    """Hourly in the two days before the payroll cut-off: remind the shift's workforce team of
+    each timesheet still waiting for sign-off, and escalate to finance on the cut-off morning."""
+    from app.models import Role
+    from bank.models import Timesheet, TimesheetStatus
+    from bank.services.timesheets import workforce_users
+
+    with transaction():
+        run = claim_run("bank.timesheet_reminders", now)
+        if run is None:
+            return None
+        cutoff = next_payroll_cutoff(now)
+        if cutoff - now > REMIND_BEFORE_CUTOFF:
+            run.summary = "no cut-off within two days"
+            return run
+        waiting = db.session.scalars(
+            sa.select(Timesheet)
+            .where(Timesheet.status == TimesheetStatus.SUBMITTED)
+            .order_by(Timesheet.submitted_at)
+        )
+        by_trust: dict[int, list] = defaultdict(list)
+        for timesheet in waiting:
+            by_trust[timesheet.trust_id].append(timesheet)
+        key = cutoff.astimezone(LONDON).date().isoformat()
+        when = f"{cutoff.astimezone(LONDON):%A %d %B %H:%M}"
+        told = 0
+        for trust_id, timesheets in by_trust.items():
+            count = len(timesheets)
+            for staff in workforce_users(trust_id):
+                told += (
+                    notify(
+                        staff,
+                        "timesheet.reminder",
+                        f"{count} timesheet{'s' if count != 1 else ''} to sign off before {when}",
+                        now=now,
+                        body="Sign them off so the bank workers are paid on time.",
+                        link="/workforce/timesheets",
+                        once_key=f"timesheets:{trust_id}:cutoff:{key}:reminder",
+                    )
+                    is not None
+                )
+            if cutoff - now <= ESCALATE_BEFORE_CUTOFF:
+                for lead in workforce_users(trust_id, (Role.FINANCE,)):
+                    told += (
+                        notify(
+                            lead,
+                            "timesheet.escalation",
+                            f"Escalation: {count} timesheet{'s' if count != 1 else ''} unsigned "
+                            f"{int((cutoff - now).total_seconds() // 3600)} h before payroll closes",
+                            now=now,
+                            body="The workforce team has been reminded; the workers will "
+                            "be paid late unless they are signed off.",
+                            link="/workforce/timesheets",
+                            once_key=f"timesheets:{trust_id}:cutoff:{key}:escalation",
+                        )
+                        is not None
+                    )
+        run.summary = f"{told} reminder(s) and escalation(s)"
+        return run
+
+
 JOBS = [
     Job(
         id="bank.new_shift_nudges",
@@ -320,5 +398,14 @@ JOBS = [
         trigger_args={"minutes": 5},
         misfire_grace_time=FREQUENT_GRACE,
         description="Release own-bank shifts still open at their Trust's release time",
+    ),
+    Job(
+        id="bank.timesheet_reminders",
+        func="bank.jobs:remind_unsigned_timesheets",
+        trigger="interval",
+        trigger_args={"hours": 1},
+        misfire_grace_time=FREQUENT_GRACE,
+        description="Remind authorisers of unsigned timesheets before the payroll cut-off, "
+        "escalating to finance on its morning",
     ),
 ]

@@ -119,3 +119,34 @@ def test_requests_close_to_48_hours_undecided_alert_the_team_once(app):
     alert_undecided_memberships(NOW + timedelta(hours=1))
     alerts = messages(team, "bank_membership.waiting")
     assert len(alerts) == 1 and "41 hours" in alerts[0].title
+
+
+def test_unsigned_timesheets_are_reminded_before_the_cutoff_then_escalated_once(app):
+    from bank.jobs import next_payroll_cutoff, remind_unsigned_timesheets
+    from tests.factories import TimesheetFactory
+
+    timesheet = TimesheetFactory()
+    trust = db.session.get(type(timesheet.trust), timesheet.trust_id)
+    team, finance = staff_user(Role.WORKFORCE, trust), staff_user(Role.FINANCE, trust)
+    monday = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # cut-off: Wednesday 4 Nov, 12:00 GMT
+    assert next_payroll_cutoff(monday) == datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
+    remind_unsigned_timesheets(monday)  # more than two days before: nothing yet
+    assert messages(team) == []
+    tuesday = datetime(2026, 11, 3, 14, 0, tzinfo=UTC)
+    remind_unsigned_timesheets(tuesday)
+    remind_unsigned_timesheets(tuesday + timedelta(hours=1))
+    assert [m.title for m in messages(team)] == [
+        "1 timesheet to sign off before Wednesday 04 November 12:00"
+    ]
+    assert messages(finance) == []
+    remind_unsigned_timesheets(datetime(2026, 11, 4, 8, 0, tzinfo=UTC))
+    escalations = messages(finance, "timesheet.escalation")
+    assert len(escalations) == 1 and "4 h before payroll closes" in escalations[0].title
+    assert len(messages(team)) == 1  # the team's reminder is not repeated
+
+
+def test_the_payroll_cutoff_is_wednesday_noon_uk_time_in_summer_too():
+    from bank.jobs import next_payroll_cutoff
+
+    thursday = datetime(2026, 7, 2, 12, 0, tzinfo=UTC)
+    assert next_payroll_cutoff(thursday) == datetime(2026, 7, 8, 11, 0, tzinfo=UTC)  # 12:00 BST
