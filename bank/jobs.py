@@ -347,7 +347,7 @@ def remind_unsigned_timesheets(now: datetime) -> JobRun | None:
                             lead,
                             "timesheet.escalation",
                             f"Escalation: {count} timesheet{'s' if count != 1 else ''} unsigned "
-                            f"{int((cutoff - now).total_seconds() // 3600)} h before payroll closes",
+                            f"{(cutoff - now) // timedelta(hours=1)} h before payroll closes",
                             now=now,
                             body="The workforce team has been reminded; the workers will "
                             "be paid late unless they are signed off.",
