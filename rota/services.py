@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 
 MAX_WEEKS = 13
 MAX_TIME_LIMIT = 300
+STALE_AFTER = 120  # seconds past its time limit after which an unfinished run is dead
 TRAINEE_GRADES = {"FY1", "FY2", "CT1", "CT2", "ST3", "ST4", "ST5", "ST6", "ST7", "ST8"}
 CODE = re.compile(r"[A-Za-z0-9]{1,10}")
 
@@ -725,13 +726,14 @@ def start_solve(
     if not rota.shift_types:
         errors["time_limit"] = ["Add shift types to the rota before building it"]
     _fail(errors)
-    busy = db.session.scalar(
-        sa.select(RotaSolveRun.id).where(
+    unfinished = db.session.scalars(
+        sa.select(RotaSolveRun).where(
             RotaSolveRun.rota_id == rota.id,
             RotaSolveRun.status.in_([SolveRunStatus.QUEUED, SolveRunStatus.RUNNING]),
         )
-    )
-    if busy:
+    ).all()
+    # A run past its time limit by a wide margin died with its process: it holds nothing.
+    if any(r.created_at + timedelta(seconds=r.time_limit + STALE_AFTER) > now for r in unfinished):
         raise Conflict("The solver is already building this rota.")
     run = RotaSolveRun(
         rota_id=rota.id,

@@ -303,3 +303,31 @@ def test_a_rota_with_no_staff_cannot_be_solved(app, ward):
         services.start_solve(rota, team, time_limit=3, now=utcnow())
     assert "time_limit" in refused.value.errors
     assert db.session.scalar(sa.select(sa.func.count(RotaSolveRun.id))) == 0
+
+
+def test_one_solve_at_a_time_until_a_lost_run_goes_stale(app, ward, api_client, frozen):
+    app.config.update(ROTA_SOLVE_INLINE=True, ROTA_SOLVER_WORKERS=1)
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    with transaction():
+        services.start_solve(db.session.get(Rota, rota["id"]), team, time_limit=5, now=utcnow())
+    busy = api.post(f"/api/v1/rotas/{rota['id']}/solve", json={"time_limit": 2})
+    assert busy.status_code == 409
+    frozen.shift(10 * 60)  # the first run's process died: it never finished
+    again = api.post(f"/api/v1/rotas/{rota['id']}/solve", json={"time_limit": 2})
+    assert again.status_code == 202
+    assert again.get_json()["status"] == "done"
+
+
+def test_the_rota_api_is_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in (
+        "/api/v1/trusts/{trust_id}/rotas",
+        "/api/v1/rotas/{rota_id}",
+        "/api/v1/rotas/{rota_id}/solve",
+        "/api/v1/rota-solve-runs/{run_id}",
+        "/api/v1/rotas/{rota_id}/edits",
+        "/api/v1/rotas/{rota_id}/publish",
+    ):
+        assert path in paths, path
