@@ -368,3 +368,16 @@ def test_nobody_else_can_cancel_a_booking_or_learn_it_exists(api_client):
         assert client.post(f"/api/v1/bookings/{booking.id}/cancel", json={}).status_code == 404
     assert db.session.get(Booking, booking.id).status == BookingStatus.ACTIVE
     assert stranger.post("/api/v1/bookings/999999/cancel", json={}).status_code == 404
+
+
+def test_a_shift_is_shown_to_workers_whose_banks_show_it_and_to_its_trusts_staff(api_client):
+    trust = TrustFactory()
+    member = WorkerFactory(primary_trust=trust)
+    member_of_own_bank(member)
+    shift = ShiftFactory(department__site__trust=trust)
+    assert api_client(member.user).get(f"/api/v1/shifts/{shift.id}").status_code == 200
+    assert api_client(WorkerFactory().user).get(f"/api/v1/shifts/{shift.id}").status_code == 404
+    team = api_client(staff_user(Role.WORKFORCE, trust))
+    assert team.get(f"/api/v1/shifts/{shift.id}").get_json()["id"] == shift.id
+    outsider = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
+    assert outsider.get(f"/api/v1/shifts/{shift.id}").status_code == 404
