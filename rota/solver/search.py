@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from rota.solver.greedy import greedy_roster
 from rota.solver.lns import improve
 from rota.solver.model import RosterModel
 from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
@@ -92,6 +93,8 @@ def construct(
     group_work: float = 10.0,
     first_solution: bool = False,
     log: Callable[[str], None] | None = None,
+    start: Roster | None = None,
+    employees: list[int] | None = None,
 ) -> Roster | None:
     """Build a roster one employee group at a time, each over the whole horizon.
 
@@ -107,16 +110,19 @@ def construct(
         group_work: Cap on each group's solve in CP-SAT's deterministic time units (roughly
             seconds, but independent of machine load), on top of the share of ``deadline``.
         first_solution: Stop each group at its first roster and leave improving to the LNS.
+        start: Rows already built (e.g. by the greedy); all off when None.
+        employees: The employees still to place; everyone when None.
         log: Called with progress lines when given.
 
     Returns:
         A roster keeping every hard rule, or None if some group found none in time.
     """
-    roster = problem.all_off()
+    roster = start if start is not None else problem.all_off()
+    todo = list(range(len(problem.employees))) if employees is None else employees
     n_emp = len(problem.employees)
     per_employee = max(1, shift_variable_count(problem) // max(1, n_emp))
     size = max(1, min(n_emp, group_cells // per_employee))
-    groups = [list(range(i, min(n_emp, i + size))) for i in range(0, n_emp, size)]
+    groups = [todo[i : i + size] for i in range(0, len(todo), size)]
     for number, group in enumerate(groups):
         sub = RosterModel(problem, roster, group, hint=False)
         # The all-off incumbent breaks the group's own rules; as a hint CP-SAT would spend its
@@ -195,17 +201,29 @@ def solve(
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
             return result()
-    if best.roster is None:
-        # Large instances: one employee at a time, first roster only (measured on Instance23:
-        # 0.4 s per employee; groups of 20 found nothing in 20 s).
+    if best.roster is None and full_model:
+        roster = construct(
+            problem, deadline - 0.4 * left(), workers, seed, group_cells=600, log=log
+        )
+        if roster is not None:
+            best.offer(roster)
+    elif best.roster is None:
+        # Large instances: the greedy builds most rows in seconds; CP-SAT, one employee at a
+        # time and stopping at the first row, does the rest (it needs 0.4-2 s per Instance23
+        # employee, so it cannot do them all).
+        start, failed = greedy_roster(problem, seed)
+        if log:
+            log(f"greedy: cost {roster_cost(problem, start)}, {len(failed)} rows left to CP-SAT")
         roster = construct(
             problem,
-            deadline - 0.4 * left(),
+            deadline - 0.2 * left(),
             workers,
             seed,
-            group_cells=600 if full_model else 1,
-            first_solution=not full_model,
+            group_cells=1,
+            first_solution=True,
             log=log,
+            start=start,
+            employees=failed,
         )
         if roster is not None:
             best.offer(roster)
