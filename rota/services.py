@@ -26,7 +26,7 @@ from app.notifications import notify
 from app.reference import GRADES, StaffGroup, grade_problem
 from app.services import record_audit
 from app.tenancy import Scope, get_scoped, scope_for
-from bank.models import Booking, BookingStatus, Shift
+from bank.models import Booking, BookingStatus, DeclaredCommitment, Shift
 from bank.rules import RULE_SETS, Commitment
 from bank.services.shifts import post_shift
 from rota.builder import (
@@ -459,8 +459,16 @@ def define_rota(trust: Trust, actor: User, data: dict[str, Any], *, now: datetim
 # Reading a rota into the engine's terms ---------------------------------------------------
 
 
-def _other_work(worker_id: int, start: datetime, end: datetime) -> tuple[Commitment, ...]:
-    """The worker's active bank bookings around the rota, at every Trust: they count too."""
+def _declared_as(rota: Rota) -> str:
+    """How a published rota's shifts are described among the workers' declared rota work."""
+    return f"Rota #{rota.id}: {rota.name}"
+
+
+def _other_work(
+    rota: Rota, worker_id: int, start: datetime, end: datetime
+) -> tuple[Commitment, ...]:
+    """The worker's other work around the rota, at every Trust: active bank bookings and
+    declared substantive rota shifts (other published rotas included, not this one)."""
     rows = db.session.execute(
         sa.select(Shift.id, Shift.start_at, Shift.end_at, Shift.trust_id)
         .join(Booking, Booking.shift_id == Shift.id)
@@ -471,7 +479,19 @@ def _other_work(worker_id: int, start: datetime, end: datetime) -> tuple[Commitm
             Shift.start_at < end,
         )
     ).all()
-    return tuple(Commitment(f"bank:{r.id}", r.start_at, r.end_at, r.trust_id) for r in rows)
+    found = [Commitment(f"bank:{r.id}", r.start_at, r.end_at, r.trust_id) for r in rows]
+    declared = db.session.scalars(
+        sa.select(DeclaredCommitment).where(
+            DeclaredCommitment.worker_id == worker_id,
+            DeclaredCommitment.end_at > start,
+            DeclaredCommitment.start_at < end,
+            sa.not_(DeclaredCommitment.description.startswith(_declared_as(rota), autoescape=True)),
+        )
+    )
+    found += [
+        Commitment(f"declared:{d.id}", d.start_at, d.end_at, d.trust_id, "rota") for d in declared
+    ]
+    return tuple(found)
 
 
 def spec_from_rota(rota: Rota) -> RotaSpec:
@@ -511,7 +531,7 @@ def spec_from_rota(rota: Rota) -> RotaSpec:
                 requests=tuple(
                     RequestSpec(r.on, r.shift_type_id, r.wants, r.weight) for r in m.requests
                 ),
-                other_commitments=_other_work(m.worker_id, start, end),
+                other_commitments=_other_work(rota, m.worker_id, start, end),
             )
             for m in rota.members
         ),
@@ -917,6 +937,26 @@ def publish_rota(rota: Rota, actor: User, *, now: datetime) -> list[Shift]:
                     ) from error
                 raise
             posted.append(shift)
+    # The rota's shifts join each member's declared rota work, which the bank's booking checks
+    # count (bank.services.booking): a bank shift can then never break rest against the rota.
+    # bank offers no service to declare on someone's behalf (it asks the worker to be the
+    # actor), so the rows are written here, described so this rota can leave them out.
+    for assignment in rota.assignments:
+        st = types[assignment.shift_type_id]
+        start, end = shift_times(
+            spec,
+            ShiftTypeSpec(st.id, st.code, st.name, st.starts_at, st.minutes),
+            spec.day_index(assignment.on),
+        )
+        db.session.add(
+            DeclaredCommitment(
+                worker_id=assignment.member.worker_id,
+                trust_id=rota.trust_id,
+                start_at=start,
+                end_at=end,
+                description=f"{_declared_as(rota)} ({st.name})"[:200],
+            )
+        )
     counts = Counter(a.member_id for a in rota.assignments)
     for member in rota.members:
         notify(
@@ -926,8 +966,10 @@ def publish_rota(rota: Rota, actor: User, *, now: datetime) -> list[Shift]:
             now=now,
             body=(
                 f"You have {counts[member.id]} shifts on the rota {rota.name} "
-                f"({rota.weeks} weeks from {rota.starts_on:%A %d %B %Y})."
+                f"({rota.weeks} weeks from {rota.starts_on:%A %d %B %Y}). They count toward "
+                "your rest and hours limits when you book bank shifts."
             ),
+            link="/my-rota",
         )
     rota.status = RotaStatus.PUBLISHED
     rota.published_at = now

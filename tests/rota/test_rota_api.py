@@ -13,11 +13,12 @@ from app.db import transaction, utcnow
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import AuditEvent, Notification, Role
-from bank.models import RateBand, Shift, ShiftStatus
+from bank.models import DeclaredCommitment, RateBand, Shift, ShiftStatus
 from rota import services
 from rota.models import Rota, RotaSolveRun
 from tests.factories import (
     NOW,
+    DeclaredCommitmentFactory,
     DepartmentFactory,
     RateCardFactory,
     TrustFactory,
@@ -246,9 +247,37 @@ def test_publishing_notifies_staff_and_posts_the_gaps_as_bank_shifts(ward, api_c
         sa.select(Notification).where(Notification.kind == "rota_published")
     ).all()
     assert len(told) == 4
+    assert {n.link for n in told} == {"/my-rota"}
+    # The rota's shifts now count in the bank's own checks of each member's bookings.
+    declared = db.session.scalars(sa.select(DeclaredCommitment)).all()
+    assert [(d.worker_id, d.description) for d in declared] == [
+        (regs[0].id, f"Rota #{rota['id']}: AMU November (Night)")
+    ]
+    assert db.session.get(Rota, rota["id"]).status.value == "published"
+    assert api.get(f"/api/v1/rotas/{rota['id']}").get_json()["breaches"] == []
     assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rota.published"))
     again = api.post(f"/api/v1/rotas/{rota['id']}/publish")
     assert again.status_code == 409
+
+
+def test_work_at_another_trust_counts_when_editing(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s, covers=[])
+    # A night at another Trust ending at 07:00 on the rota's first Monday.
+    DeclaredCommitmentFactory(
+        worker=regs[0],
+        trust_id=TrustFactory(name="Tame Hospitals").id,
+        start_at=NOW.replace(day=8, hour=19),
+        end_at=NOW.replace(day=9, hour=7),
+    )
+    day = rota["shift_types"][0]["id"]
+    refused = api.post(
+        f"/api/v1/rotas/{rota['id']}/edits",
+        json={"member_id": rota["members"][0]["id"], "on": MONDAY, "shift_type_id": day},
+    )
+    assert refused.status_code == 422
+    assert any("rest" in r for r in refused.get_json()["errors"]["shift_type_id"])
 
 
 def test_publishing_without_a_rate_for_a_grade_says_so_and_posts_nothing(ward, api_client):
