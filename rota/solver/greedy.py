@@ -77,6 +77,8 @@ def _work_days(
     """Best working pattern with between ``lo`` and ``hi`` working days (step 1)."""
     max_c = min(emp.max_consecutive, horizon)
     min_c, min_off = emp.min_consecutive, max(1, emp.min_days_off)
+    if max_c < 1:
+        return [False] * horizon if lo == 0 else None
     # States: ("W", r, first) for r in 1..max_c and ("O", r, first) for r in 1..min_off (longer
     # rests are all alike); "first" marks the run from day 0, exempt from the minimum lengths.
     states = [("W", r, f) for r in range(1, max_c + 1) for f in (False, True)]
@@ -103,7 +105,7 @@ def _work_days(
     targets, starts = np.unique(dst_a, return_index=True)
     n_counts = hi + 1
     value = np.full((len(states), n_counts), _NEG)
-    if 0 not in closed:
+    if 0 not in closed and hi >= 1:
         value[index["W", 1, True], 1] = gain[0]
     value[index["O", 1, True], 0] = 0.0
     history = [value]
