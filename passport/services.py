@@ -725,13 +725,23 @@ class RequirementIndex:
     """What each Trust requires, loaded once, answered per staff group, grade and department."""
 
     def __init__(self, trust_ids: list[int]) -> None:
-        self._rows = list(
-            db.session.scalars(
-                sa.select(TrustRequirement)
-                .where(TrustRequirement.trust_id.in_(trust_ids))
-                .order_by(TrustRequirement.credential_type_id)
+        # Plain tuples per Trust, not ORM rows: a search asks for hundreds of combinations.
+        rows = db.session.execute(
+            sa.select(
+                TrustRequirement.trust_id,
+                TrustRequirement.staff_group,
+                TrustRequirement.grade,
+                TrustRequirement.department_id,
+                CredentialType.code,
+                CredentialType.name,
             )
+            .join(CredentialType, CredentialType.id == TrustRequirement.credential_type_id)
+            .where(TrustRequirement.trust_id.in_(trust_ids))
+            .order_by(TrustRequirement.credential_type_id)
         )
+        self._by_trust: dict[int, list[tuple]] = {}
+        for trust_id, *row in rows:
+            self._by_trust.setdefault(trust_id, []).append(tuple(row))
         self._cache: dict[tuple, Requirements] = {}
 
     def requirements(
@@ -745,12 +755,11 @@ class RequirementIndex:
         key = (trust_id, staff_group, grade, department_id, extra)
         if key not in self._cache:
             names = {
-                r.credential_type.code: r.credential_type.name
-                for r in self._rows
-                if r.trust_id == trust_id
-                and r.staff_group in (None, staff_group)
-                and r.grade in (None, grade)
-                and r.department_id in (None, department_id)
+                code: name
+                for group, level, department, code, name in self._by_trust.get(trust_id, ())
+                if group in (None, staff_group)
+                and level in (None, grade)
+                and department in (None, department_id)
             }
             for code in extra:
                 names.setdefault(code, SPECS_BY_CODE[code].name if code in SPECS_BY_CODE else code)
