@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
@@ -273,6 +274,12 @@ def search_open_shifts(
         )
         .order_by(Shift.start_at, Shift.id)
         .limit(filters.limit)
+        # The joins above also load each shift's department and site, and one more query its
+        # Trust: the answer names all three, without a query per shift.
+        .options(
+            contains_eager(Shift.department).contains_eager(Department.site),
+            selectinload(Shift.trust),
+        )
     )
     if filters.date_from:
         stmt = stmt.where(Shift.start_at >= filters.date_from)
