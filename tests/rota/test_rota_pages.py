@@ -127,7 +127,7 @@ def test_a_rota_is_defined_built_edited_and_published_through_its_pages(app, cli
     )  # 32 h after leave: two nights
 
     # A fourth night in the week would be more than 48 h of nights in a row without rest.
-    first = db.session.scalars(sa.select(RotaAssignment).order_by(RotaAssignment.on)).first()
+    first_on = db.session.scalars(sa.select(RotaAssignment.on).order_by(RotaAssignment.on)).first()
     refused = auth.post(
         f"{path}/edit",
         {"ed_member_id": member, "ed_on": "2026-11-13", "ed_shift_type_id": night},
@@ -136,9 +136,24 @@ def test_a_rota_is_defined_built_edited_and_published_through_its_pages(app, cli
     assert refused.status_code == 422
     assert "on leave" in refused.get_data(as_text=True)
     off = auth.post(
-        f"{path}/edit", {"ed_member_id": member, "ed_on": first.on.isoformat()}, form_page=path
+        f"{path}/edit", {"ed_member_id": member, "ed_on": first_on.isoformat()}, form_page=path
     )
     assert off.status_code == 302
+    # Move the other night to the day just freed.
+    second = db.session.scalar(sa.select(RotaAssignment))
+    moved = auth.post(
+        f"{path}/edit",
+        {
+            "ed_member_id": member,
+            "ed_on": first_on.isoformat(),
+            "ed_from_member_id": member,
+            "ed_from_on": second.on.isoformat(),
+        },
+        form_page=path,
+    )
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert [a.on for a in db.session.scalars(sa.select(RotaAssignment))] == [first_on]
 
     # Gaps are posted at the group's first grade: without an ST3 rate, publishing says so.
     refused = auth.post(f"{path}/publish", {}, form_page=path)
