@@ -1,11 +1,12 @@
 """`make bench`: every benchmark, printed as tables.
 
-    python -m bench [--only api,flash,search,rules,ssb] [--ssb-time-limit 60]
+    python -m bench [--only api,flash,search,rules,gapfill,ssb] [--ssb-time-limit 60]
                     [--ssb-instances 1,3,5]
 
 `api` the API-read baseline, `flash` the flash crowd of bookings (its ratio to the baseline
 needs `api` in the same run), `search` the marketplace search in the reference ICS (building it
-takes about a minute), `rules` the safe-working rules, `ssb` the rota solver.
+takes about a minute), `rules` the safe-working rules, `gapfill` the ICS gap filler and its
+first-come greedy baseline, `ssb` the rota solver.
 
 The first table's first row, an authenticated API read served by gunicorn, is the baseline
 that later rows are compared to, measured in the same run. Figures are for this machine
@@ -20,7 +21,7 @@ import platform
 
 from bench.ssb import format_table
 
-CHOICES = ("api", "flash", "search", "rules", "ssb")
+CHOICES = ("api", "flash", "search", "rules", "gapfill", "ssb")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print("== Safe-working rules: one worker's 26 weeks against 2,000 open shifts")
         print(format_table([run_rules_bench()]))
+        print()
+
+    if "gapfill" in only:
+        from bench.gapfill import GAPFILL_TITLE, run_gapfill, table_rows
+
+        print(GAPFILL_TITLE)
+        print(format_table(table_rows(run_gapfill())))
         print()
 
     if "ssb" in only:

@@ -104,7 +104,6 @@ def test_five_nights_in_a_row_are_cut_lazily_and_four_are_proposed():
     result = solve_gaps(p, FAST)
     assert len(result.assignments) == 4
     assert result.cuts >= 1 and result.rounds >= 2
-    assert result.dropped == 0
     assert_safe(p, result)
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from bank.rules import WorkerSchedule
-from rota.solver.gapfill.prepare import Prepared, week_of
+from rota.solver.gapfill.prepare import Prepared
 
 
 class Tracker:
@@ -19,6 +19,7 @@ class Tracker:
     def __init__(self, prep: Prepared) -> None:
         self.prep = prep
         self.schedules: dict[int, WorkerSchedule] = {}
+        self.spans: dict[int, list[tuple[int, int]]] = {}
         self.per_week: Counter = Counter()
         self.spent = 0
         self.chosen: dict[int, int] = {}
@@ -27,17 +28,21 @@ class Tracker:
         """Whether the worker can take the shift on top of what they already have."""
         prep = self.prep
         state = prep.states[wid]
-        shift = prep.shifts[sid]
-        week = week_of(shift, state.tz)
+        week = prep.week(sid, state.tz)
         if self.per_week[wid, week] >= state.room(week):
             return False
         budget = prep.problem.budget_pence
-        if budget is not None and self.spent + prep.problem.cost(shift, wid) > budget:
+        if budget is not None and self.spent + prep.problem.cost(prep.shifts[sid], wid) > budget:
             return False
-        if wid not in self.schedules and prep.breaches(sid, wid):
+        if not prep.fits_alone(sid, wid):
             return False
         schedule = self.schedules.get(wid)
-        return schedule is None or not schedule.check(shift.commitment())
+        if schedule is None:
+            return True
+        s, e = prep.epoch[sid]
+        if any(a < e + state.rest and b + state.rest > s for a, b in self.spans[wid]):
+            return False
+        return not schedule.check(prep.shifts[sid].commitment())
 
     def take(self, sid: int, wid: int) -> None:
         prep = self.prep
@@ -45,7 +50,8 @@ class Tracker:
         shift = prep.shifts[sid]
         schedule = self.schedules.get(wid, state.schedule)
         self.schedules[wid] = schedule.with_commitment(shift.commitment())
-        self.per_week[wid, week_of(shift, state.tz)] += 1
+        self.spans.setdefault(wid, []).append(prep.epoch[sid])
+        self.per_week[wid, prep.week(sid, state.tz)] += 1
         self.spent += prep.problem.cost(shift, wid)
         self.chosen[sid] = wid
 

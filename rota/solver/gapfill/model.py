@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 
 from bank.rules import RuleSet, WorkerSchedule
 from bank.rules.model import WEEK_S
-from rota.solver.gapfill.prepare import FAIR, Prepared, week_of
+from rota.solver.gapfill.prepare import FAIR, Prepared
 
 
 def window_rules(rule_set: RuleSet, opted_out: bool) -> list[tuple[int, int]]:
@@ -41,8 +41,9 @@ def window_rules(rule_set: RuleSet, opted_out: bool) -> list[tuple[int, int]]:
 class GapModel:
     """CP-SAT variables and constraints for the pruned candidates of a prepared problem."""
 
-    def __init__(self, prep: Prepared) -> None:
+    def __init__(self, prep: Prepared, pair_rules: bool = False) -> None:
         self.prep = prep
+        self.pair_rules = pair_rules
         self.model = cp_model.CpModel()
         m = self.model
         self.x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -62,14 +63,14 @@ class GapModel:
             if len(sids) < 2:
                 continue
             # Overlap, 11 h rest and any rule two proposals break together (pairwise no-goods).
-            for a, b in prep.pair_conflicts(wid, sids):
+            for a, b in prep.pair_conflicts(wid, sids, by_rules=self.pair_rules):
                 m.add_bool_or([~self.x[a, wid], ~self.x[b, wid]])
                 self.counts["pair_conflicts"] += 1
             # The worker's own weekly limit, less bank shifts already booked that week.
             state = prep.states[wid]
             weeks: dict[int, list[int]] = defaultdict(list)
             for sid in sids:
-                weeks[week_of(prep.shifts[sid], state.tz)].append(sid)
+                weeks[prep.week(sid, state.tz)].append(sid)
             for week, in_week in weeks.items():
                 room = state.room(week)
                 if len(in_week) > room:
@@ -106,10 +107,7 @@ class GapModel:
         prep, m = self.prep, self.model
         state = prep.states[wid]
         schedule: WorkerSchedule = state.schedule
-        spans = [
-            (sid, int(prep.shifts[sid].start.timestamp()), int(prep.shifts[sid].end.timestamp()))
-            for sid in sids
-        ]
+        spans = [(sid, *prep.epoch[sid]) for sid in sids]
         lo, hi = min(s for _, s, _ in spans), max(e for _, _, e in spans)
         seen: set[tuple] = set()
         for length, limit in window_rules(state.worker.rule_set, state.worker.opted_out):

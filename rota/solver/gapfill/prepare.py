@@ -15,14 +15,15 @@ gets ``4 x top_k`` more candidates: pruning must not cost a shift the bound says
 
 from __future__ import annotations
 
-import hashlib
 import math
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bank.rules import Breach, Commitment, WorkerSchedule
+from bank.rules.model import WEEK_S
 from rota.solver.gapfill.matching import max_b_matching
 from rota.solver.gapfill.problem import GapProblem, GapWorker, OpenShift
 
@@ -68,13 +69,42 @@ def week_of(shift: OpenShift | Commitment, tz: str) -> int:
     return local.toordinal() - local.weekday()
 
 
+def _spans(commitments: Iterable[Commitment]) -> tuple[list[int], list[int]]:
+    pairs = sorted((int(c.start.timestamp()), int(c.end.timestamp())) for c in commitments)
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
 @dataclass
 class WorkerState:
-    """A worker, their schedule of existing commitments, and their weekly room."""
+    """A worker, their schedule of existing commitments (built on first use), weekly room."""
 
     worker: GapWorker
-    schedule: WorkerSchedule
     existing_per_week: Counter = field(default_factory=Counter)
+    _schedule: WorkerSchedule | None = None
+    _starts: list[int] = field(default_factory=list)
+    _ends: list[int] = field(default_factory=list)
+    rest: int = 0
+
+    def __post_init__(self) -> None:
+        self._starts, self._ends = _spans(self.worker.commitments)
+        rest = self.worker.rule_set.min_rest
+        self.rest = int(rest.total_seconds()) if rest is not None else 0
+
+    def clashes(self, s: int, e: int) -> bool:
+        """Quick test: the span [s, e) overlaps, or is short of rest from, existing work.
+
+        True only for a real breach (overlap or min_rest); False may still breach other rules.
+        """
+        i = bisect_left(self._starts, e + self.rest)
+        ends = self._ends
+        return any(ends[j] + self.rest > s for j in range(i - 1, max(-1, i - 4), -1))
+
+    @property
+    def schedule(self) -> WorkerSchedule:
+        if self._schedule is None:
+            w = self.worker
+            self._schedule = WorkerSchedule(w.commitments, w.rule_set, opted_out=w.opted_out)
+        return self._schedule
 
     @property
     def tz(self) -> str:
@@ -109,12 +139,13 @@ class Prepared:
         for worker in problem.workers:
             if not worker.willing:
                 continue
-            schedule = WorkerSchedule(
-                worker.commitments, worker.rule_set, opted_out=worker.opted_out
-            )
             tz = worker.rule_set.definitions.timezone
             per_week = Counter(week_of(c, tz) for c in worker.commitments if c.kind == "bank")
-            self.states[worker.id] = WorkerState(worker, schedule, per_week)
+            self.states[worker.id] = WorkerState(worker, per_week)
+        self.epoch = {
+            s.id: (int(s.start.timestamp()), int(s.end.timestamp())) for s in problem.shifts
+        }
+        self._weeks: dict[tuple[int, str], int] = {}
         self.eligible: dict[int, list[int]] = {
             s.id: [w for w in problem.eligible.get(s.id, ()) if w in self.states]
             for s in problem.shifts
@@ -131,23 +162,55 @@ class Prepared:
         costs = [s.cost_pence for s in problem.shifts] + list(problem.pair_cost_pence.values())
         self.max_cost = max([*costs, 1])
         self.candidates: dict[int, list[int]] = {}
-        self._rule_cache: dict[tuple[int, int], list[Breach]] = {}
+        self._rule_cache: dict[tuple[int, int, int], list[Breach]] = {}
+        self._empty: dict[tuple[int, bool], WorkerSchedule] = {}
         self._by_worker: dict[int, list[int]] | None = None
 
     # -- rules -----------------------------------------------------------------------------
 
     def breaches(self, shift_id: int, worker_id: int) -> list[Breach]:
-        """Rules the shift breaks on the worker's existing schedule alone (cached)."""
-        key = (shift_id, worker_id)
+        """Rules the shift breaks on the worker's existing schedule alone.
+
+        Cached by the shift's times, not its id: open shifts come in a few patterns a day, and
+        the rules look only at times (the Trust appears only in messages).
+        """
+        s, e = self.epoch[shift_id]
+        key = (worker_id, s, e)
         found = self._rule_cache.get(key)
         if found is None:
             state = self.states[worker_id]
-            found = state.schedule.check(self.shifts[shift_id].commitment())
+            schedule = state._schedule
+            if schedule is None and not state.worker.commitments:
+                # Nothing else to check against: one empty schedule per rule set will do.
+                w = state.worker
+                empty_key = (id(w.rule_set), w.opted_out)
+                schedule = self._empty.get(empty_key)
+                if schedule is None:
+                    schedule = self._empty[empty_key] = WorkerSchedule(
+                        (), w.rule_set, opted_out=w.opted_out
+                    )
+            elif schedule is None:
+                schedule = state.schedule
+            found = schedule.check(self.shifts[shift_id].commitment())
             self._rule_cache[key] = found
         return found
 
-    def week(self, shift_id: int, worker_id: int) -> int:
-        return week_of(self.shifts[shift_id], self.states[worker_id].tz)
+    def week(self, shift_id: int, tz: str) -> int:
+        """The shift's week (cached), in a worker's time zone."""
+        key = (shift_id, tz)
+        found = self._weeks.get(key)
+        if found is None:
+            found = self._weeks[key] = week_of(self.shifts[shift_id], tz)
+        return found
+
+    def fits_alone(self, shift_id: int, worker_id: int) -> bool:
+        """The shift passes every rule on the worker's existing work, and their weekly room."""
+        state = self.states[worker_id]
+        if state.room(self.week(shift_id, state.tz)) <= 0:
+            return False
+        if state.clashes(*self.epoch[shift_id]):
+            return False
+        return not self.breaches(shift_id, worker_id)
 
     # -- objective pieces ------------------------------------------------------------------
 
@@ -173,12 +236,6 @@ class Prepared:
             - self.cost_units(shift, worker_id)
         )
 
-    def _tiebreak(self, shift_id: int, worker_id: int) -> float:
-        digest = hashlib.blake2b(
-            f"{self.seed}:{shift_id}:{worker_id}".encode(), digest_size=4
-        ).digest()
-        return int.from_bytes(digest) / 2**32
-
     # -- the bound -------------------------------------------------------------------------
 
     def upper_bound(self, pairs: dict[int, list[int]] | None = None) -> tuple[int, list[int]]:
@@ -188,19 +245,14 @@ class Prepared:
         capacity: list[int] = []
         adjacency: list[list[int]] = []
         order = [s.id for s in self.problem.shifts]
-        weeks: dict[tuple[int, str], int] = {}
         for sid in order:
             row = []
             for wid in pairs.get(sid, ()):
                 state = self.states[wid]
-                wk_key = (sid, state.tz)
-                week = weeks.get(wk_key)
-                if week is None:
-                    week = weeks[wk_key] = week_of(self.shifts[sid], state.tz)
-                key = (wid, week)
+                key = (wid, self.week(sid, state.tz))
                 r = index.get(key)
                 if r is None:
-                    room = state.room(week)
+                    room = state.room(key[1])
                     if room <= 0:
                         continue
                     r = index[key] = len(capacity)
@@ -214,7 +266,14 @@ class Prepared:
 
     def prune(self, top_k: int, unmatched_full: Iterable[int] = ()) -> None:
         """Keep each shift's ``top_k`` best candidates that pass the rules (see module doc)."""
-        claimed: Counter = Counter()
+        claimed: dict[int, int] = {}
+        self._prefers: dict[int, set[int]] = {}
+        self._neutral = set()
+        for wid, state in self.states.items():
+            for trust in state.worker.preferred_trust_ids:
+                self._prefers.setdefault(trust, set()).add(wid)
+            if not state.worker.preferred_trust_ids:
+                self._neutral.add(wid)
         order = sorted(self.problem.shifts, key=lambda s: (len(self.eligible[s.id]), s.start))
         self._by_worker = None
         for shift in order:
@@ -228,54 +287,67 @@ class Prepared:
             extra = self._best(self.shifts[sid], 5 * top_k, claimed)
             self.candidates[sid] = list(dict.fromkeys([*self.candidates[sid], *extra]))
 
-    def _best(self, shift: OpenShift, k: int, claimed: Counter) -> list[int]:
-        def score(wid: int) -> float:
-            state = self.states[wid]
-            room = max(1, state.room(week_of(shift, state.tz)))
-            return (
-                self.preference_penalty(shift, state.worker) / PREF_SITE
-                + self.cost_units(shift, wid) / COST
-                + 2.0 * claimed[wid] / room
-                + self._tiebreak(shift.id, wid)
-            )
+    def _best(self, shift: OpenShift, k: int, claimed: dict[int, int]) -> list[int]:
+        """The shift's best ``k`` candidates that pass the rules, in order of preference.
 
-        ranked = sorted(self.eligible[shift.id], key=score)
+        Workers are walked in order of preference, then of how many shifts already name them.
+        """
+        sid = shift.id
+        pool = self.eligible[sid]
+        prefers = self._prefers.get(shift.trust_id, set())
+        neutral = self._neutral
+        salt = sid * 7919 + self.seed * 104729
         chosen: list[int] = []
-        for wid in ranked:
-            if len(chosen) >= k:
-                break
-            state = self.states[wid]
-            if state.room(week_of(shift, state.tz)) <= 0 or self.breaches(shift.id, wid):
-                continue
-            chosen.append(wid)
-            claimed[wid] += 1
+        # Workers who prefer the shift's Trust, then those with no preference, then the rest;
+        # within each, least often named so far first, then in a random order of the shift's
+        # own, so that shifts do not all name the same workers.
+        for group in (
+            [w for w in pool if w in prefers],
+            [w for w in pool if w in neutral],
+            [w for w in pool if w not in prefers and w not in neutral],
+        ):
+            group.sort(
+                key=lambda w: claimed.get(w, 0) * 2_000_000 + (w * 2654435761 + salt) % 1_000_003
+            )
+            for wid in group:
+                if len(chosen) >= k:
+                    break
+                if self.fits_alone(sid, wid):
+                    chosen.append(wid)
+        for wid in chosen:
+            claimed[wid] = claimed.get(wid, 0) + 1
         return chosen
 
     # -- conflicts between two proposals for one worker ------------------------------------
 
-    def pair_conflicts(self, worker_id: int, shift_ids: list[int]) -> list[tuple[int, int]]:
+    def pair_conflicts(
+        self, worker_id: int, shift_ids: list[int], by_rules: bool = True
+    ) -> list[tuple[int, int]]:
         """Pairs of the worker's candidate shifts that break a rule together.
 
-        Overlap and rest are decided from the times; any other rule that only gets worse with
-        more shifts (72 h in 7 days, runs, weekends ...) by asking the rules.
+        Overlap and rest are decided from the times; with ``by_rules``, any other rule that
+        only gets worse with more shifts (72 h in 7 days, runs, weekends ...) by asking the
+        rules, for pairs starting within 7 days of each other.
         """
         state = self.states[worker_id]
-        rs = state.worker.rule_set
-        rest = rs.min_rest.total_seconds() if rs.min_rest is not None else 0.0
-        shifts = sorted((self.shifts[s] for s in shift_ids), key=lambda s: s.start)
+        rest = state.rest
+        spans = sorted((*self.epoch[s], s) for s in shift_ids)
         out: list[tuple[int, int]] = []
         with_first: dict[int, WorkerSchedule] = {}
-        for i, a in enumerate(shifts):
-            for b in shifts[i + 1 :]:
-                gap = (b.start - a.end).total_seconds()
-                if gap < rest:
-                    out.append((a.id, b.id))
+        for i, (_, a_end, a) in enumerate(spans):
+            for b_start, _, b in spans[i + 1 :]:
+                if b_start - a_end < rest:
+                    out.append((a, b))
                     continue
-                schedule = with_first.get(a.id)
+                if not by_rules or b_start - a_end > WEEK_S:
+                    continue
+                schedule = with_first.get(a)
                 if schedule is None:
-                    schedule = with_first[a.id] = state.schedule.with_commitment(a.commitment())
-                if any(br.rule in MONOTONE_RULES for br in schedule.check(b.commitment())):
-                    out.append((a.id, b.id))
+                    commitment = self.shifts[a].commitment()
+                    schedule = with_first[a] = state.schedule.with_commitment(commitment)
+                found = schedule.check(self.shifts[b].commitment())
+                if any(br.rule in MONOTONE_RULES for br in found):
+                    out.append((a, b))
         return out
 
     def shifts_of(self, worker_id: int) -> list[int]:

@@ -189,7 +189,8 @@ class GapResult:
         upper_bound: Most shifts any proposal could fill: a matching that ignores the rules.
         rounds: Solves run (1 + re-solves after lazy cuts).
         cuts: No-good cuts added for rules the model does not encode.
-        dropped: Proposals dropped because their breach could not be cut in time.
+        dropped: Proposals dropped while mending a solve that broke a rule the model does
+            not encode (the mended assignment is refilled greedily and hints the re-solve).
         stats: Sizes and timings, for the benchmark.
     """
 

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 from bank.rules import WorkerSchedule
 from rota.solver.gapfill.greedy import Tracker, best_first, first_come
 from rota.solver.gapfill.model import GapModel
-from rota.solver.gapfill.prepare import FAIR, MONOTONE_RULES, Prepared, week_of
+from rota.solver.gapfill.prepare import FAIR, MONOTONE_RULES, Prepared
 from rota.solver.gapfill.problem import (
     Assignment,
     GapParams,
@@ -28,7 +28,7 @@ from rota.solver.gapfill.problem import (
 from rota.solver.params import make_solver
 
 # Seconds kept back from the time limit for verifying, explaining and building the result.
-RESERVE = 1.5
+RESERVE = 2.5
 
 
 Cut = tuple[int, frozenset[int], frozenset[int]]
@@ -96,6 +96,21 @@ def drop_breaches(prep: Prepared, chosen: dict[int, int]) -> int:
     return dropped
 
 
+def refill(prep: Prepared, chosen: dict[int, int]) -> dict[int, int]:
+    """Fill what it can of the shifts left open, keeping every rule (greedy, best first)."""
+    tracker = Tracker(prep)
+    for sid, wid in chosen.items():
+        tracker.take(sid, wid)
+    for sid in sorted(prep.candidates, key=lambda s: (-prep.value[s], s)):
+        if sid in tracker.chosen:
+            continue
+        for wid in sorted(prep.candidates[sid], key=lambda w: (-prep.pair_weight(sid, w), w)):
+            if tracker.fits(sid, wid):
+                tracker.take(sid, wid)
+                break
+    return tracker.chosen
+
+
 def score(prep: Prepared, chosen: Mapping[int, int]) -> tuple[int, dict[str, int]]:
     """Objective of an assignment and its named terms, recomputed from the assignment."""
     unfilled = sum(v for sid, v in prep.value.items() if sid not in chosen)
@@ -152,7 +167,7 @@ def explain(prep: Prepared, chosen: Mapping[int, int]) -> list[LeftOpen]:
         weekly = busy = free = 0
         for wid in rule_ok:
             state = prep.states[wid]
-            week = week_of(shift, state.tz)
+            week = prep.week(shift.id, state.tz)
             if tracker.per_week[wid, week] >= state.room(week):
                 weekly += 1
                 continue
@@ -265,7 +280,10 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
     mark = time.perf_counter()
     gm = GapModel(prep)
     stats["model_s"] = time.perf_counter() - mark
-    chosen, status, bound = dict(start), "HINT", None
+    # The best rule-clean assignment so far: the greedy start is one.
+    best, status, bound = dict(start), "HINT", None
+    best_score = score(prep, best)[0]
+    chosen = best
     rounds = cuts = dropped = 0
     while True:
         remaining = deadline - time.perf_counter() - RESERVE
@@ -283,20 +301,23 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
         bound = solver.best_objective_bound
         found = gm.read(solver)
         bad = verify(prep, found)
-        chosen = found
-        if not bad:
-            break
         for wid, involved, absent in bad:
             gm.cut(wid, involved, absent)
             cuts += 1
-        if rounds >= params.max_rounds:
+        if bad:
+            # Mend it at once (drop what breaks, refill greedily) so that a clean assignment
+            # is at hand however the re-solve goes; the re-solve starts from it.
+            dropped += drop_breaches(prep, found)
+            found = refill(prep, found)
+        found_score = score(prep, found)[0]
+        if found_score > best_score:
+            best, best_score = found, found_score
+        if not bad or rounds >= params.max_rounds:
             break
-        for _, involved, _ in bad:  # the next hint must obey the cuts
-            for sid in involved:
-                chosen.pop(sid, None)
+        chosen = found
+    chosen = best
     stats["solve_s"] = time.perf_counter() - mark - stats["model_s"]
     stats.update({f"n_{k}": float(v) for k, v in gm.counts.items()})
-    dropped = drop_breaches(prep, chosen)
     return _result(
         prep,
         chosen,
