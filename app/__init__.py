@@ -86,6 +86,8 @@ def register_blueprints(app: Flask) -> None:
     from bank.api_workforce import blp as workforce_api
     from bank.views import NAVIGATION as bank_navigation
     from bank.views import blueprint as bank_views
+    from bank.views_pay import NAVIGATION as pay_navigation
+    from bank.views_pay import blueprint as pay_views
     from bank.views_workforce import NAVIGATION as workforce_navigation
     from bank.views_workforce import blueprint as workforce_views
     from passport.api import blp as passport_api
@@ -94,7 +96,14 @@ def register_blueprints(app: Flask) -> None:
     from rota.views_rotas import NAVIGATION as rota_navigation
     from rota.views_rotas import blueprint as rota_views
 
-    for blueprint in (core_views, passport_views, bank_views, workforce_views, rota_views):
+    for blueprint in (
+        core_views,
+        passport_views,
+        bank_views,
+        workforce_views,
+        pay_views,
+        rota_views,
+    ):
         app.register_blueprint(blueprint)
     for blueprint in [*core_api, passport_api, bank_api, workforce_api, rota_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
@@ -102,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.extensions["navigation"] = [
         *passport.NAVIGATION,
         *bank_navigation,
+        *pay_navigation,
         *workforce_navigation,
         *rota_navigation,
     ]

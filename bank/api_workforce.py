@@ -44,7 +44,7 @@ from bank.schemas_workforce import (
     TimesheetQuerySchema,
     TimesheetSchema,
 )
-from bank.services import posting, settings
+from bank.services import payroll, posting, settings
 from bank.services import release as release_service
 from bank.services import timesheets as pay
 from bank.services.shifts import visible_shift_for_staff
@@ -177,7 +177,7 @@ def export_payroll(data: dict, trust_id: int) -> Any:
     """Export a period's payment-approved timesheets the Trust pays: they go With payroll."""
     trust = staff_trust(trust_id, (Role.WORKFORCE, Role.FINANCE))
     with transaction():
-        batch = pay.export_payroll(trust, g.user, now=utcnow(), **data)
+        batch = payroll.export_payroll(trust, g.user, now=utcnow(), **data)
     return batch
 
 
@@ -206,7 +206,7 @@ def payroll_batch_csv(batch_id: int) -> Any:
         what="payroll batch",
     )
     return Response(
-        pay.payroll_csv(batch),
+        payroll.payroll_csv(batch),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=payroll-{batch.id}.csv"},
     )

@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from app.reference import StaffGroup
-from bank.services.timesheets import recharges
+from bank.services.payroll import recharges
 
 HOURS = validate.Range(min=0, max=24 * 14)
 

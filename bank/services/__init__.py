@@ -17,6 +17,7 @@ from bank.services.memberships import (
     request_membership,
     rule_set_for_worker,
 )
+from bank.services.payroll import export_payroll
 from bank.services.posting import import_shifts_csv, post_block
 from bank.services.release import cancel_shift, escalate_rate, release_due_shifts, release_shift
 from bank.services.settings import (
@@ -32,7 +33,6 @@ from bank.services.shifts import (
 )
 from bank.services.timesheets import (
     approve_payment,
-    export_payroll,
     query_timesheet,
     sign_off,
     submit_timesheet,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -232,3 +232,35 @@ def test_a_period_ending_before_it_starts_is_refused(api_client):
         json={"period_start": "2026-11-30", "period_end": "2026-11-01"},
     )
     assert response.status_code == 422 and "period_end" in response.get_json()["errors"]
+
+
+def test_a_night_across_the_october_clock_change_is_paid_its_real_hours(api_client):
+    # Saturday 24 October 2026, 20:00 BST (19:00 UTC) to Sunday 08:00 GMT: 13 real hours.
+    start = datetime(2026, 10, 24, 19, 0, tzinfo=UTC)
+    booking = worked_booking(
+        shift__start_at=start, shift__end_at=start + timedelta(hours=13), shift__pence_per_hour=6000
+    )
+    response = submit(
+        api_client,
+        booking,
+        actual_end=iso(start + timedelta(hours=13)),
+        break_minutes=60,
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["worked_minutes"] == 12 * 60
+    assert response.get_json()["amount_pence"] == 72000
+
+
+def test_payroll_csv_cells_that_look_like_formulas_are_quoted(api_client):
+    timesheet = TimesheetFactory(
+        status=TimesheetStatus.PAYMENT_APPROVED,
+        booking=worked_booking(shift__department__name="=HYPERLINK(1)"),
+    )
+    trust = timesheet.booking.shift.trust
+    team = api_client(staff_user(Role.WORKFORCE, trust))
+    batch = team.post(
+        f"/api/v1/trusts/{trust.id}/payroll-batches",
+        json={"period_start": "2026-11-01", "period_end": "2026-11-01"},
+    ).get_json()
+    line = next(csv.DictReader(io.StringIO(team.get(batch["csv_url"]).text)))
+    assert line["department"] == "'=HYPERLINK(1)"
