@@ -10,8 +10,9 @@ definition of the safe-working rules (`bank.rules.check_schedule`). The reductio
   another asks for at least one of the supervisors on every shift it has cover on.
 - Rest: a pair of shift types is ``forbidden_next`` when the first, worked on one day, ends less
   than the rule set's minimum rest (11 h) before the second starts the next day, by clock times.
-- Runs, weekends and hours: ``max_consecutive`` from the rule set's consecutive-shift limit;
-  ``max_weekends`` from "1 in 3" over the rota's weeks; minutes from the contracted hours less
+- Runs, weekends and hours: ``max_consecutive`` from the tightest run limit of the rule set
+  that the rota's shift types meet (4 with long shifts or nights); "1 in 3" weekends as each
+  member's own weekends, staggered, the others kept off; minutes from the contracted hours less
   leave (a weekday of leave counts a fifth of the week).
 
 What the engine cannot say (72 h in any 7 days, runs of nights and the 46 h after them, a night
@@ -41,6 +42,8 @@ DEFAULT_OVER_WEIGHT = 10
 # The WTR asks 24 h uninterrupted rest a week (reg. 11): a day off in any seven days gives it
 # for shifts of up to 12 h whatever their times, so WTR staff work at most 6 days in a row.
 WTR_MAX_CONSECUTIVE = 6
+# An off-request this heavy outweighs any cover line: the engine treats it as a rule.
+GUARD_WEIGHT = 10_000
 
 #: cells[(member id, day index)] = shift type id
 Cells = dict[tuple[int, int], int]
@@ -177,6 +180,43 @@ def required_cover(spec: RotaSpec) -> dict[tuple[int, int, int], CoverSpec]:
     return lines
 
 
+def is_long(st: ShiftTypeSpec, rules: RuleSet) -> bool:
+    return st.minutes * 60 > rules.definitions.long_shift_over.total_seconds()
+
+
+def is_long_evening(st: ShiftTypeSpec, rules: RuleSet) -> bool:
+    """A long shift ending after 23:00 (by the clock) that is not a night."""
+    late = rules.definitions.long_evening_ends_after
+    ends = st.start_minute() + st.minutes
+    return (
+        is_long(st, rules)
+        and not is_night(st)
+        and (ends > DAY_MINUTES or ends > late.hour * 60 + late.minute)
+    )
+
+
+def longest_run(rules: RuleSet, spec: RotaSpec) -> int:
+    """Most working days in a row the engine allows: the tightest run limit that applies to
+    the rota's shift types, one day short of a limit whose reaching asks for 48 h of rest
+    (two days off after a night give only 47 h 30 min), so that rest is never needed."""
+    limits = [rules.consecutive_shifts]
+    if any(is_long(st, rules) for st in spec.shift_types):
+        limits.append(rules.consecutive_long_shifts)
+    if any(is_long_evening(st, rules) for st in spec.shift_types):
+        limits.append(rules.consecutive_long_evenings)
+    if any(is_night(st) for st in spec.shift_types):
+        limits.append(rules.consecutive_nights)
+    runs = [
+        limit.max_run - (1 if limit.rest_after_run_of >= limit.max_run else 0)
+        for limit in limits
+        if limit is not None
+    ]
+    if runs:
+        return min(runs)
+    # The WTR has no run limit but 24 h rest a week (reg. 11).
+    return WTR_MAX_CONSECUTIVE if rules.weekly_rest is not None else spec.days
+
+
 def hours_target(member: MemberSpec, spec: RotaSpec) -> int:
     """Contracted minutes over the rota, less a fifth of a week per weekday of leave."""
     weekday_leave = sum(
@@ -226,6 +266,10 @@ def build_problem(
     # night or by a day off (forbidden_next), and days off coming in pairs make that 46 h for
     # any shift starting after 06:30. The engine cannot say "two days later" any other way.
     nights = any(is_night(st) for st in spec.shift_types)
+    position: dict[int, int] = {}
+    for group in spec.groups:
+        for i, m in enumerate(m for m in spec.members if m.group == group.id):
+            position[m.id] = i
     employees: list[Employee] = []
     on_requests: list[Request] = []
     off_requests: list[Request] = []
@@ -237,17 +281,26 @@ def build_problem(
         target = hours_target(member, spec)
         if rules.average is not None:
             target = min(target, int(rules.average.max_weekly_hours * 60) * spec.weeks)
-        if rules.consecutive_shifts is not None:
-            max_consecutive = rules.consecutive_shifts.max_run
-        elif rules.weekly_rest is not None:
-            max_consecutive = WTR_MAX_CONSECUTIVE
-        else:
-            max_consecutive = spec.days
+        max_consecutive = longest_run(rules, spec)
         max_weekends = spec.weeks
+        days_off = {spec.day_index(d) for d in member.leave}
         if rules.weekends is not None:
             limit = rules.weekends
             max_weekends = math.ceil(spec.weeks * limit.max_weekends / limit.window_weekends)
-        days_off = {spec.day_index(d) for d in member.leave}
+            # The engine counts weekends over the whole rota, the rule counts them in every
+            # window of 3: each member gets their own weekends (staggered through their group,
+            # so every weekend has a share of each group) and is off on the others, Friday
+            # nights into Saturday included.
+            offset = position[member.id]
+            for week in range(spec.weeks):
+                if (week + offset) % limit.window_weekends < limit.max_weekends:
+                    continue
+                days_off |= {7 * week + 5, 7 * week + 6}
+                off_requests += [
+                    Request(eid, 7 * week + 4, engine_type(st.id, member.group), GUARD_WEIGHT)
+                    for st in spec.shift_types
+                    if st.start_minute() + st.minutes > DAY_MINUTES
+                ]
         repairs = set(extra_days_off.get(member.id, ())) - days_off
         days_off |= repairs
         employees.append(
@@ -437,39 +490,51 @@ def solve_verified(
         on_roster: Called with each better verified proposal (the best rota so far).
 
     Returns:
-        The last proposal: its findings are empty unless repair ran out of rounds or time.
+        The best proposal (fewest breaches, then lowest cost): its findings are empty unless
+        repair ran out of rounds or time; without any roster, the last attempt.
     """
     deadline = clock.monotonic() + time_limit
     extra: dict[int, set[int]] = {}
     hint: Roster | None = None
-    proposal: Proposal | None = None
-    for round_no in range(repair_rounds + 1):
+    best: Proposal | None = None
+    last: Proposal | None = None
+    polishing = False  # a clean roster is in hand: spend what time is left improving it
+    for round_no in range(repair_rounds + 2):
         left = deadline - clock.monotonic()
-        if proposal is not None and left < 1.0:
+        if last is not None and left < 1.0:
             break
-        # Most of the time to the first solve; repairs are small changes from a hint.
-        share = left * (0.6 if round_no == 0 and repair_rounds else 1.0 / (repair_rounds + 1))
+        if polishing:
+            share = left
+        elif round_no == 0 and repair_rounds:
+            share = 0.6 * left  # most of the time to the first solve; repairs start from a hint
+        else:
+            share = left / max(1, repair_rounds + 1 - round_no)
         reduction = build_problem(spec, extra)
         result = solve(
             reduction.problem,
             time_limit=max(1.0, share),
             workers=workers,
-            seed=seed,
+            seed=seed + round_no,
             hint=hint,
             log=log,
         )
         cells = cells_from_roster(reduction, result.roster) if result.roster else None
         findings = verify(spec, cells) if cells is not None else []
-        proposal = Proposal(result, reduction, cells, findings, round_no)
+        last = Proposal(result, reduction, cells, findings, round_no)
         if log:
             log(
                 f"round {round_no + 1}: {result.status.value}, cost {result.objective}, "
                 f"{len(findings)} rule breaches"
             )
-        if on_roster is not None and cells is not None:
-            on_roster(proposal)
-        if cells is None or not findings:
+        if cells is not None and (best is None or _rank(last) < _rank(best)):
+            best = last
+            if on_roster is not None:
+                on_roster(best)
+        if cells is None or polishing or round_no == repair_rounds:
             break
+        if not findings:
+            polishing, hint = True, result.roster
+            continue
         for finding in findings:
             for member in finding.members or (finding.member_id,):
                 if member is not None:
@@ -481,5 +546,10 @@ def solve_verified(
             )
             for e, row in zip(reduction.problem.employees, result.roster, strict=True)
         )
-    assert proposal is not None
-    return proposal
+    assert last is not None
+    return best or last
+
+
+def _rank(proposal: Proposal) -> tuple[int, int]:
+    """Fewer breaches first, then the lower cost."""
+    return (len(proposal.findings), proposal.result.objective or 0)

@@ -103,12 +103,27 @@ def test_rest_under_11_hours_forbids_the_next_days_shift():
 def test_doctors_limits_come_from_their_rule_set():
     spec = rota([member(1, REG), member(2, REG, rule_set=WORKING_TIME_REGULATIONS)], weeks=3)
     doctor, nurse = build_problem(spec).problem.employees
-    assert doctor.max_consecutive == 7
+    # Nights on the rota: at most 4 in a row; days alone: 6 (7 would ask 48 h rest after).
+    assert doctor.max_consecutive == 4
+    days_only = rota([member(1, REG)], shift_types=(DAY,), weeks=3)
+    assert build_problem(days_only).problem.employees[0].max_consecutive == 6
     assert doctor.min_days_off == 2  # with nights on the rota: 46 h after them
     assert nurse.min_days_off == 1
     assert doctor.max_weekends == 1  # 1 in 3
     assert nurse.max_weekends == 3
     assert nurse.max_consecutive == 6
+
+
+def test_each_doctor_works_only_their_own_weekends_one_in_three_staggered():
+    spec = rota([member(1, REG), member(2, REG), member(3, REG)], weeks=3)
+    problem = build_problem(spec).problem
+    weekends = [
+        {week for week in range(3) if 7 * week + 5 not in e.days_off} for e in problem.employees
+    ]
+    assert weekends == [{0}, {2}, {1}]
+    # A night on the Friday before a weekend off would run into Saturday: priced as a rule.
+    guarded = {(r.employee, r.day) for r in problem.off_requests if r.weight >= 10_000}
+    assert (engine_employee(1), 11) in guarded and (engine_employee(1), 4) not in guarded
 
 
 def test_requests_map_to_the_members_own_engine_type():
