@@ -110,17 +110,15 @@ def my_timesheets() -> Any:
 @blp.response(200, TimesheetSchema(many=True))
 @token_required
 def trust_timesheets(args: dict, trust_id: int) -> Any:
-    """Timesheets of shifts at the Trust in one pay state (default: waiting for sign-off)."""
+    """Timesheets of shifts at the Trust, or that it pays, in one pay state (default: waiting
+    for sign-off)."""
     trust = staff_trust(trust_id, (Role.WORKFORCE, Role.FINANCE))
-    status = TimesheetStatus(args["status"])
-    column = (
-        Timesheet.paying_trust_id
-        if status in (TimesheetStatus.PAYMENT_APPROVED, TimesheetStatus.WITH_PAYROLL)
-        else Timesheet.trust_id
-    )
     return db.session.scalars(
         sa.select(Timesheet)
-        .where(column == trust.id, Timesheet.status == status)
+        .where(
+            sa.or_(Timesheet.trust_id == trust.id, Timesheet.paying_trust_id == trust.id),
+            Timesheet.status == TimesheetStatus(args["status"]),
+        )
         .order_by(Timesheet.submitted_at)
     ).unique()
 

@@ -201,6 +201,8 @@ def test_in_the_lead_employer_model_the_lead_pays_and_recharges_the_host(api_cli
     assert [t.paying_trust_id for t in sheets] == [lead.id, host.id]
     for sheet in sheets:
         assert host_team.post(f"/api/v1/timesheets/{sheet.id}/sign-off").status_code == 200
+    waiting = lead_finance.get(f"/api/v1/trusts/{lead.id}/timesheets?status=signed_off")
+    assert [t["id"] for t in waiting.get_json()] == [sheets[0].id]
     # Payment is approved by the paying Trust; the host cannot approve the lead's.
     assert host_team.post(f"/api/v1/timesheets/{sheets[0].id}/approve-payment").status_code == 404
     assert (
