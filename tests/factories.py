@@ -352,3 +352,82 @@ class DeclaredCommitmentFactory(BaseFactory):
     start_at = NOW + timedelta(days=2)
     end_at = factory.LazyAttribute(lambda o: o.start_at + timedelta(hours=10))
     description = "Substantive rota"
+
+
+# Rota -------------------------------------------------------------------------------------
+
+from datetime import time  # noqa: E402
+
+from rota.models import (  # noqa: E402
+    Rota,
+    RotaCover,
+    RotaGradeGroup,
+    RotaMember,
+    RotaShiftType,
+    RotaStatus,
+    RuleSetCode,
+)
+
+
+class RotaFactory(BaseFactory):
+    """A one-week draft rota from the Monday after NOW, at a department of a new Trust."""
+
+    class Meta:
+        model = Rota
+
+    department = factory.SubFactory(DepartmentFactory)
+    trust_id = factory.SelfAttribute("department.trust_id")
+    name = factory.Sequence(lambda n: f"Rota {n}")
+    starts_on = (NOW + timedelta(days=7)).date()
+    weeks = 1
+    status = RotaStatus.DRAFT
+    posted_shift_ids = factory.LazyFunction(list)
+
+
+class RotaShiftTypeFactory(BaseFactory):
+    """A 12.5-hour night from 20:00."""
+
+    class Meta:
+        model = RotaShiftType
+
+    rota = factory.SubFactory(RotaFactory)
+    code = factory.Sequence(lambda n: f"N{n}")
+    name = "Night"
+    starts_at = time(20, 0)
+    minutes = 750
+
+
+class RotaGradeGroupFactory(BaseFactory):
+    class Meta:
+        model = RotaGradeGroup
+
+    rota = factory.SubFactory(RotaFactory)
+    name = factory.Sequence(lambda n: f"Registrar {n}")
+    staff_group = StaffGroup.MEDICAL
+    grades = factory.LazyFunction(lambda: ["ST3", "ST4"])
+
+
+class RotaCoverFactory(BaseFactory):
+    class Meta:
+        model = RotaCover
+
+    shift_type = factory.SubFactory(RotaShiftTypeFactory)
+    rota = factory.SelfAttribute("shift_type.rota")
+    grade_group = factory.SubFactory(RotaGradeGroupFactory, rota=factory.SelfAttribute("..rota"))
+    required = 1
+
+
+class RotaMemberFactory(BaseFactory):
+    """An ST3 of the rota's Trust, 40 hours a week."""
+
+    class Meta:
+        model = RotaMember
+
+    grade_group = factory.SubFactory(RotaGradeGroupFactory)
+    rota = factory.SelfAttribute("grade_group.rota")
+    worker = factory.SubFactory(
+        WorkerFactory, grade="ST3", primary_trust=factory.SelfAttribute("..rota.department.trust")
+    )
+    contracted_minutes_per_week = 40 * 60
+    rule_set = RuleSetCode.DOCTOR_IN_TRAINING
+    leave = factory.LazyFunction(list)

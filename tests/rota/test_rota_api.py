@@ -15,12 +15,14 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, Role
 from bank.models import DeclaredCommitment, RateBand, Shift, ShiftStatus
 from rota import services
-from rota.models import Rota, RotaSolveRun
+from rota.models import Rota, RotaSolveRun, RotaStatus
 from tests.factories import (
     NOW,
     DeclaredCommitmentFactory,
     DepartmentFactory,
     RateCardFactory,
+    RotaCoverFactory,
+    RotaMemberFactory,
     TrustFactory,
     WorkerFactory,
     staff_user,
@@ -360,3 +362,19 @@ def test_the_rota_api_is_in_the_openapi_document(client):
         "/api/v1/rotas/{rota_id}/publish",
     ):
         assert path in paths, path
+
+
+def test_a_published_rota_cannot_be_changed_or_solved_again(api_client):
+    cover = RotaCoverFactory(shift_type__rota__status=RotaStatus.PUBLISHED)
+    member = RotaMemberFactory(grade_group=cover.grade_group)
+    rota = cover.rota
+    api = api_client(staff_user(Role.WORKFORCE, member.worker.primary_trust))
+    edit = api.post(
+        f"/api/v1/rotas/{rota.id}/edits",
+        json={"member_id": member.id, "on": MONDAY, "shift_type_id": cover.shift_type_id},
+    )
+    assert edit.status_code == 409
+    assert api.post(f"/api/v1/rotas/{rota.id}/solve", json={}).status_code == 409
+    # An ICS administrator reads any Trust's rota.
+    admin = api_client(staff_user(Role.ICS_ADMIN, None))
+    assert admin.get(f"/api/v1/rotas/{rota.id}").get_json()["rota"]["status"] == "published"
