@@ -92,7 +92,10 @@ def register_blueprints(app: Flask) -> None:
     from bank.views_workforce import blueprint as workforce_views
     from passport.api import blp as passport_api
     from passport.views import blueprint as passport_views
+    from rota.api_gapfill import blp as gapfill_api
     from rota.api_rotas import blp as rota_api
+    from rota.views_gapfill import NAVIGATION as gapfill_navigation
+    from rota.views_gapfill import blueprint as gapfill_views
     from rota.views_rotas import NAVIGATION as rota_navigation
     from rota.views_rotas import blueprint as rota_views
 
@@ -103,9 +106,10 @@ def register_blueprints(app: Flask) -> None:
         workforce_views,
         pay_views,
         rota_views,
+        gapfill_views,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in [*core_api, passport_api, bank_api, workforce_api, rota_api]:
+    for blueprint in [*core_api, passport_api, bank_api, workforce_api, rota_api, gapfill_api]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
         api.register_blueprint(blueprint)
     app.extensions["navigation"] = [
@@ -114,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         *pay_navigation,
         *workforce_navigation,
         *rota_navigation,
+        *gapfill_navigation,
     ]
 
 

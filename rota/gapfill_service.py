@@ -1,0 +1,405 @@
+"""The gap filler's adapter: load open bank shifts and workers, solve, write back, apply.
+
+Eligibility comes from the booking service itself (`bank.services.booking.worker_context` and
+`judge_shift`): bank membership and visibility, staff group, grade and the passport are judged
+exactly as when a worker books, and the worker's commitments at every Trust (bookings and
+declared rota work) are the ones booking checks the rules against. The pure solver
+(`rota.solver.gapfill`) then checks the safe-working rules on whole schedules. Applying a run
+books workers who accept assignments through `book_shift(..., source=SOLVER)` (so the claim,
+the partial unique index, the audit and the notifications are the booking service's) and
+offers the shift to the others.
+
+A run is a row (`gap_fill_runs`): the entry point commits it queued, then `launch` solves it
+in a background thread (as `rota.services.launch` does for rotas) and the page polls the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.db import transaction, utcnow
+from app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from app.extensions import db
+from app.models import Role, User, Worker
+from app.services import notify, record_audit
+from app.tenancy import Scope, scope_for
+from bank.models import (
+    Bank,
+    BankKind,
+    BankMembership,
+    BookingSource,
+    MembershipStatus,
+    Shift,
+    ShiftStatus,
+)
+from bank.services.booking import book_shift, judge_shift, worker_context
+from bank.services.memberships import rule_set_for_worker, settings_of
+from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
+from rota.solver.gapfill import GapParams, GapProblem, GapResult, GapWorker, OpenShift, solve_gaps
+
+log = logging.getLogger(__name__)
+LONDON = ZoneInfo("Europe/London")
+MAX_TIME_LIMIT = 120
+MAX_DAYS = 28
+# A run still queued or running this long after its time limit died with its process.
+STALE_AFTER = timedelta(minutes=5)
+# Refusals that make a worker ineligible whatever else they do; the rest are safe-working
+# rules, which the solver checks on the whole schedule (judge_shift checks one shift alone).
+NOT_RULES = {"not_member", "not_open", "started", "staff_group", "grade", "passport"}
+LABELS = {
+    "not_member": "not a member of its bank",
+    "not_open": "shift no longer open",
+    "started": "shift already started",
+    "staff_group": "another staff group",
+    "grade": "grade not accepted",
+}
+
+
+def gapfill_scope(user: User) -> Scope:
+    """The Trusts whose gap filling the user may run: workforce teams' own, ICS admins all."""
+    return scope_for(user, [Role.WORKFORCE, Role.ICS_ADMIN])
+
+
+def run_for(user: User, run_id: int) -> GapFillRun:
+    """A run the user may see, or NotFound."""
+    run = db.session.get(GapFillRun, run_id)
+    scope = gapfill_scope(user)
+    if run is None or not (scope.everything or (run.trust_id and scope.allows(run.trust_id))):
+        raise NotFound(f"No gap-filling run with id {run_id}.")
+    return run
+
+
+def runs_for(user: User, limit: int = 20) -> list[GapFillRun]:
+    """The user's visible runs, newest first."""
+    scope = gapfill_scope(user)
+    stmt = sa.select(GapFillRun).order_by(GapFillRun.id.desc()).limit(limit)
+    if not scope.everything:
+        stmt = stmt.where(GapFillRun.trust_id.in_(sorted(scope.trust_ids or ())))
+    return list(db.session.scalars(stmt))
+
+
+def start_run(
+    actor: User,
+    *,
+    trust_id: int | None,
+    date_from: datetime,
+    date_to: datetime,
+    time_limit: int = 20,
+    seed: int = 0,
+    now: datetime,
+) -> GapFillRun:
+    """A queued run; the entry point commits it, then calls `launch` (or `solve_run`).
+
+    A workforce team runs its own Trust; an ICS administrator may leave `trust_id` out to run
+    the whole collaborative bank.
+    """
+    scope = gapfill_scope(actor)
+    if trust_id is None and not scope.everything:
+        raise ValidationFailed.on("trust_id", "Choose your Trust")
+    if trust_id is not None and not scope.allows(trust_id):
+        raise NotFound(f"No Trust with id {trust_id} that you run.")
+    errors: dict[str, list[str]] = {}
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        errors["time_limit"] = [f"Give the solver from 1 to {MAX_TIME_LIMIT} seconds"]
+    if date_to <= date_from:
+        errors["date_to"] = ["End after the start"]
+    elif date_to - date_from > timedelta(days=MAX_DAYS):
+        errors["date_to"] = [f"Fill at most {MAX_DAYS} days at a time"]
+    if errors:
+        raise ValidationFailed("Check the run's settings.", errors=errors)
+    unfinished = db.session.scalars(
+        sa.select(GapFillRun).where(
+            GapFillRun.trust_id.is_(None) if trust_id is None else GapFillRun.trust_id == trust_id,
+            GapFillRun.status.in_([GapFillStatus.QUEUED, GapFillStatus.RUNNING]),
+        )
+    ).all()
+    if any(r.created_at + timedelta(seconds=r.time_limit) + STALE_AFTER > now for r in unfinished):
+        raise Conflict("The gap filler is already running for these shifts.")
+    run = GapFillRun(
+        trust_id=trust_id,
+        date_from=date_from,
+        date_to=date_to,
+        time_limit=time_limit,
+        seed=seed,
+        created_at=now,
+        created_by_user_id=actor.id,
+        penalties={},
+    )
+    db.session.add(run)
+    db.session.flush()
+    record_audit(
+        "gapfill.started",
+        run,
+        actor=actor,
+        now=now,
+        trust_id=trust_id,
+        after={"from": date_from.isoformat(), "to": date_to.isoformat(), "time_limit": time_limit},
+    )
+    return run
+
+
+# Loading ------------------------------------------------------------------------------------
+
+
+def _run_trust_ids(run: GapFillRun) -> list[int]:
+    if run.trust_id is not None:
+        return [run.trust_id]
+    banks = db.session.scalars(sa.select(Bank).where(Bank.kind == BankKind.COLLABORATIVE))
+    return sorted({t.id for bank in banks for t in bank.member_trusts})
+
+
+def _label(refusal) -> str:
+    if refusal.code == "passport":
+        return f"missing or invalid {refusal.message.split(':')[0]}"
+    return LABELS.get(refusal.code, refusal.code)
+
+
+def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, Shift]]:
+    """The run's open shifts and every bank worker who might take one, as the solver's data."""
+    trust_ids = _run_trust_ids(run)
+    shifts = list(
+        db.session.scalars(
+            sa.select(Shift)
+            .where(
+                Shift.status == ShiftStatus.OPEN,
+                Shift.trust_id.in_(trust_ids),
+                Shift.start_at >= max(run.date_from, now),
+                Shift.start_at < run.date_to,
+            )
+            .order_by(Shift.start_at, Shift.id)
+        ).unique()
+    )
+    by_group: dict[str, list[Shift]] = defaultdict(list)
+    for shift in shifts:
+        by_group[shift.staff_group].append(shift)
+    workers = (
+        list(
+            db.session.scalars(
+                sa.select(Worker)
+                .join(BankMembership, BankMembership.worker_id == Worker.id)
+                .where(
+                    BankMembership.status == MembershipStatus.APPROVED,
+                    Worker.staff_group.in_(sorted(by_group)),
+                )
+                .distinct()
+                .order_by(Worker.id)  # first come: who joined first is asked first
+            )
+        )
+        if shifts
+        else []
+    )
+    eligible: dict[int, list[int]] = defaultdict(list)
+    excluded: dict[int, Counter] = defaultdict(Counter)
+    people = []
+    for worker in workers:
+        ctx = worker_context(worker, now)
+        settings = settings_of(worker)
+        commitments = ctx.schedule.commitments
+        for shift in by_group[worker.staff_group]:
+            verdict = judge_shift(ctx, shift)
+            blocking = [r for r in verdict.refusals if r.code in NOT_RULES]
+            if blocking:
+                excluded[shift.id][_label(blocking[0])] += 1
+            else:
+                eligible[shift.id].append(worker.id)
+        # Until workers can state preferred Trusts, their home Trust and the Trusts they
+        # already work bank shifts at stand for them.
+        preferred = {c.trust_id for c in commitments if c.kind == "bank" and c.trust_id}
+        if worker.primary_trust_id:
+            preferred.add(worker.primary_trust_id)
+        people.append(
+            GapWorker(
+                worker.id,
+                commitments,
+                rule_set_for_worker(worker),
+                opted_out=settings.wtr_opted_out,
+                max_shifts_per_week=settings.max_shifts_per_week,
+                preferred_trust_ids=frozenset(preferred),
+                accepts_assignments=settings.accept_assignments,
+            )
+        )
+    open_shifts = tuple(
+        OpenShift(
+            s.id,
+            s.start_at,
+            s.end_at,
+            s.trust_id,
+            s.department.site_id,
+            s.urgent,
+            round(s.pence_per_hour * s.hours),
+            f"{s.department.name}, {s.start_at.astimezone(LONDON):%a %d %b %H:%M}",
+        )
+        for s in shifts
+    )
+    problem = GapProblem(
+        open_shifts,
+        tuple(people),
+        {sid: tuple(ws) for sid, ws in eligible.items()},
+        {sid: dict(c) for sid, c in excluded.items()},
+    )
+    return problem, {s.id: s for s in shifts}
+
+
+# Solving ------------------------------------------------------------------------------------
+
+
+def launch(app: Flask, run_id: int) -> threading.Thread:
+    """Solve a run in a background thread with its own app context.
+
+    As for rota solves (`rota.services.launch`): CP-SAT releases the GIL while it searches,
+    the run is bounded by its time limit, and all it produces is in the run's rows, which the
+    page polls. Production runs it in the scheduler/worker process instead.
+    """
+    thread = threading.Thread(
+        target=_run_in_context, args=(app, run_id), name=f"gapfill-{run_id}", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _run_in_context(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        solve_run(run_id)
+
+
+def solve_run(run_id: int, *, now: datetime | None = None) -> GapFillRun:
+    """The body of a run: load, solve, and write the proposals in one transaction."""
+    with transaction():
+        run = db.session.get(GapFillRun, run_id)
+        run.status = GapFillStatus.RUNNING
+        run.started_at = utcnow()
+    now = now or utcnow()
+    try:
+        problem, shifts = load_problem(run, now)
+        db.session.commit()  # end the read transaction before the long solve
+        params = GapParams(
+            time_limit=run.time_limit,
+            workers=current_app.config.get("ROTA_SOLVER_WORKERS", 2),
+            seed=run.seed,
+        )
+        result = solve_gaps(problem, params)
+        with transaction():
+            run = db.session.get(GapFillRun, run_id)
+            _write(run, problem, result)
+    except Exception as error:  # a run must end in the row, whatever went wrong
+        log.exception("gap-filling run %s failed", run_id)
+        db.session.rollback()
+        with transaction():
+            run = db.session.get(GapFillRun, run_id)
+            run.status = GapFillStatus.FAILED
+            run.finished_at = utcnow()
+            run.error = f"The gap filler stopped: {type(error).__name__}"
+    return run
+
+
+def _write(run: GapFillRun, problem: GapProblem, result: GapResult) -> None:
+    trust_of = {s.id: s.trust_id for s in problem.shifts}
+    for a in result.assignments:
+        db.session.add(
+            GapFillItem(
+                run_id=run.id,
+                shift_id=a.shift_id,
+                trust_id=trust_of[a.shift_id],
+                worker_id=a.worker_id,
+                kind=GapFillKind.BOOK if a.book else GapFillKind.OFFER,
+                cost_pence=a.cost_pence,
+            )
+        )
+    for left in result.left_open:
+        db.session.add(
+            GapFillItem(
+                run_id=run.id,
+                shift_id=left.shift_id,
+                trust_id=trust_of[left.shift_id],
+                kind=GapFillKind.OPEN,
+                reason_code=left.reason.value,
+                reason=left.detail,
+            )
+        )
+    run.status = GapFillStatus.SOLVED
+    run.finished_at = utcnow()
+    run.solver_status = result.status
+    run.open_shifts = len(problem.shifts)
+    run.filled = len(result.assignments)
+    run.upper_bound = result.upper_bound
+    run.objective = result.objective
+    run.best_bound = result.best_bound
+    run.seconds = round(result.seconds, 2)
+    run.penalties = dict(result.penalties)
+    record_audit(
+        "gapfill.solved",
+        run,
+        actor=None,
+        now=run.finished_at,
+        trust_id=run.trust_id,
+        after={"filled": run.filled, "open": run.open_shifts, "upper_bound": run.upper_bound},
+    )
+
+
+# Applying -----------------------------------------------------------------------------------
+
+
+def apply_run(run: GapFillRun, actor: User, *, now: datetime) -> GapFillRun:
+    """Book opted-in workers and offer the rest, in the entry point's one transaction.
+
+    Each booking goes through `book_shift` in a savepoint: a shift booked by someone else
+    since the run, or a worker no longer eligible, fails that proposal alone (recorded on
+    the item) and the rest still apply.
+    """
+    if run.status != GapFillStatus.SOLVED:
+        raise Conflict(f"This run is {run.status.value}: only a solved run can be applied.")
+    booked = offered = failed = 0
+    for item in run.items:
+        if item.kind == GapFillKind.OPEN:
+            continue
+        worker = item.worker
+        if item.kind == GapFillKind.BOOK:
+            try:
+                with db.session.begin_nested():
+                    book_shift(
+                        worker, item.shift_id, actor=actor, now=now, source=BookingSource.SOLVER
+                    )
+                item.outcome = GapFillOutcome.BOOKED
+                booked += 1
+            except DomainError as error:
+                item.outcome, item.outcome_detail = GapFillOutcome.FAILED, str(error)
+                failed += 1
+            continue
+        shift = db.session.get(Shift, item.shift_id)
+        if shift is None or shift.status != ShiftStatus.OPEN or shift.start_at <= now:
+            item.outcome = GapFillOutcome.FAILED
+            item.outcome_detail = "The shift is no longer open."
+            failed += 1
+            continue
+        when = shift.start_at.astimezone(LONDON).strftime("%a %d %b %H:%M")
+        notify(
+            worker.user,
+            "gapfill.offer",
+            f"Offered: {shift.department.name}, {when}",
+            now=now,
+            body=f"{shift.trust.name}, {shift.hours:g} hours at "
+            f"£{shift.pence_per_hour / 100:.2f} an hour. Book it on Find shifts.",
+            link=f"/shifts?trust_id={shift.trust_id}#shift-{shift.id}",
+            once_key=f"gapfill-offer:{shift.id}",
+        )
+        item.outcome = GapFillOutcome.OFFERED
+        offered += 1
+    run.status = GapFillStatus.APPLIED
+    run.applied_at, run.applied_by_user_id = now, actor.id
+    db.session.flush()
+    record_audit(
+        "gapfill.applied",
+        run,
+        actor=actor,
+        now=now,
+        trust_id=run.trust_id,
+        after={"booked": booked, "offered": offered, "failed": failed},
+    )
+    return run

@@ -1,0 +1,212 @@
+"""The gap filler against the database: a run loads open shifts and workers with the booking
+service's own eligibility, and applying it books opted-in workers through book_shift (claim,
+partial unique index, audit) and offers the shift to the others. API and pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from app.db import transaction
+from app.extensions import db
+from app.models import AuditEvent, Notification, Role
+from bank.models import Booking, BookingSource, Shift, ShiftStatus, Tier, WorkerBankSettings
+from rota import gapfill_service as service
+from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillStatus
+from tests.factories import (
+    NOW,
+    BookingFactory,
+    MembershipFactory,
+    ShiftFactory,
+    TrustFactory,
+    WorkerFactory,
+    collaborative_bank,
+    member_of_own_bank,
+    staff_user,
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def ics(app):
+    """Two Trusts in a collaborative bank; two ST3s of the first, one opted in to assignments."""
+    app.config["ROTA_SOLVE_INLINE"] = True
+    home, other = TrustFactory(name="Tame Hospitals"), TrustFactory(name="Ribble Hospitals")
+    bank = collaborative_bank(home, other)
+    keen, offered = WorkerFactory(primary_trust=home), WorkerFactory(primary_trust=home)
+    for worker in (keen, offered):
+        member_of_own_bank(worker)
+        MembershipFactory(bank=bank, worker=worker)
+    db.session.add(WorkerBankSettings(worker_id=keen.id, accept_assignments=True))
+    db.session.commit()
+    return {"home": home, "other": other, "keen": keen, "offered": offered}
+
+
+def collaborative_shift(trust, day: int, hour: int = 8, **fields) -> Shift:
+    start = NOW.replace(hour=hour) + timedelta(days=day)
+    return ShiftFactory(
+        department__site__trust=trust,
+        tier=Tier.COLLABORATIVE,
+        start_at=start,
+        end_at=start + timedelta(hours=12),
+        **fields,
+    )
+
+
+def run_whole_bank(admin, days: int = 7):
+    with transaction():
+        run = service.start_run(
+            admin,
+            trust_id=None,
+            date_from=NOW,
+            date_to=NOW + timedelta(days=days),
+            time_limit=3,
+            now=NOW,
+        )
+    return service.solve_run(run.id, now=NOW)
+
+
+def test_applying_a_run_books_opted_in_workers_through_book_shift_and_offers_the_rest(ics):
+    admin = staff_user(Role.ICS_ADMIN, None)
+    first = collaborative_shift(ics["other"], 1)
+    second = collaborative_shift(ics["other"], 3)
+    db.session.commit()
+    run = run_whole_bank(admin)
+    assert run.status == GapFillStatus.SOLVED
+    assert (run.filled, run.open_shifts, run.upper_bound) == (2, 2, 2)
+    kinds = {i.worker_id: i.kind for i in run.items}
+    # Fairness spreads the two shifts over the two workers.
+    assert kinds == {ics["keen"].id: GapFillKind.BOOK, ics["offered"].id: GapFillKind.OFFER}
+
+    with transaction():
+        service.apply_run(service.run_for(admin, run.id), admin, now=NOW)
+
+    booking = db.session.scalar(sa.select(Booking).where(Booking.worker_id == ics["keen"].id))
+    assert booking.source == BookingSource.SOLVER
+    assert booking.booked_by_user_id == admin.id
+    assert db.session.get(Shift, booking.shift_id).status == ShiftStatus.BOOKED
+    offered_shift = ({first.id, second.id} - {booking.shift_id}).pop()
+    assert db.session.get(Shift, offered_shift).status == ShiftStatus.OPEN
+    titles = db.session.scalars(
+        sa.select(Notification.title).where(Notification.user_id == ics["offered"].user_id)
+    ).all()
+    assert [t.split(":")[0] for t in titles] == ["Offered"]
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert [a for a in actions if a.startswith(("gapfill", "booking"))] == [
+        "gapfill.started",
+        "gapfill.solved",
+        "booking.created",
+        "gapfill.applied",
+    ]
+    outcomes = {i.kind: i.outcome for i in db.session.get(type(run), run.id).items}
+    assert outcomes == {
+        GapFillKind.BOOK: GapFillOutcome.BOOKED,
+        GapFillKind.OFFER: GapFillOutcome.OFFERED,
+    }
+
+
+def test_a_shift_booked_since_the_run_fails_alone_and_the_rest_apply(ics):
+    admin = staff_user(Role.ICS_ADMIN, None)
+    collaborative_shift(ics["other"], 1)
+    collaborative_shift(ics["other"], 3)
+    db.session.commit()
+    run = run_whole_bank(admin)
+    booked_item = next(i for i in run.items if i.kind == GapFillKind.BOOK)
+    # Someone else books the opted-in worker's proposed shift first.
+    BookingFactory(shift=db.session.get(Shift, booked_item.shift_id), worker=WorkerFactory())
+    db.session.execute(
+        sa.update(Shift).where(Shift.id == booked_item.shift_id).values(status=ShiftStatus.BOOKED)
+    )
+    db.session.commit()
+    with transaction():
+        service.apply_run(service.run_for(admin, run.id), admin, now=NOW)
+    items = {i.kind: i for i in db.session.scalars(sa.select(GapFillItem))}
+    assert items[GapFillKind.BOOK].outcome == GapFillOutcome.FAILED
+    assert items[GapFillKind.OFFER].outcome == GapFillOutcome.OFFERED
+
+
+def test_open_shifts_say_why_grade_and_rest_across_trusts(ics):
+    admin = staff_user(Role.ICS_ADMIN, None)
+    # Nobody in the bank is an ST6.
+    nobody = collaborative_shift(ics["other"], 2, grade="ST6")
+    # Both workers already work a night at their home Trust ending at 08:00 on day 5.
+    for worker in (ics["keen"], ics["offered"]):
+        BookingFactory(
+            worker=worker,
+            shift__department__site__trust=ics["home"],
+            shift__start_at=NOW.replace(hour=20) + timedelta(days=4),
+            shift__end_at=NOW.replace(hour=8) + timedelta(days=5),
+        )
+    tired = collaborative_shift(ics["other"], 5, hour=12)
+    db.session.commit()
+    run = run_whole_bank(admin)
+    reasons = {i.shift_id: (i.reason_code, i.reason) for i in run.items if i.kind == "open"}
+    assert reasons[nobody.id][0] == "no_eligible_worker"
+    assert "grade not accepted (2 workers)" in reasons[nobody.id][1]
+    assert reasons[tired.id][0] == "rules"
+    assert "Every eligible worker (2)" in reasons[tired.id][1]
+
+
+def test_a_workforce_team_runs_its_own_trust_only(ics, api_client):
+    team = staff_user(Role.WORKFORCE, ics["other"])
+    collaborative_shift(ics["other"], 1)
+    collaborative_shift(ics["home"], 1)
+    db.session.commit()
+    client = api_client(team)
+    body = {"date_from": "2026-11-02", "date_to": "2026-11-08", "time_limit": 2}
+    assert client.post("/api/v1/gap-fill-runs", json=body).status_code == 422  # no Trust
+    other_trust = {**body, "trust_id": ics["home"].id}
+    assert client.post("/api/v1/gap-fill-runs", json=other_trust).status_code == 404
+    response = client.post("/api/v1/gap-fill-runs", json={**body, "trust_id": ics["other"].id})
+    assert response.status_code == 202, response.get_json()
+    run = client.get(f"/api/v1/gap-fill-runs/{response.get_json()['id']}").get_json()
+    assert run["status"] == "solved"
+    assert run["open_shifts"] == 1 and len(run["proposals"]) == 1
+    assert run["proposals"][0]["trust_id"] == ics["other"].id
+    applied = client.post(f"/api/v1/gap-fill-runs/{run['id']}/apply")
+    assert applied.status_code == 200
+    assert applied.get_json()["status"] == "applied"
+    assert client.post(f"/api/v1/gap-fill-runs/{run['id']}/apply").status_code == 409
+    assert [r["id"] for r in client.get("/api/v1/gap-fill-runs").get_json()] == [run["id"]]
+
+
+def test_the_gap_filler_is_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "/api/v1/gap-fill-runs" in paths
+    assert "/api/v1/gap-fill-runs/{run_id}/apply" in paths
+
+
+def test_the_page_starts_a_run_shows_proposals_and_reasons_and_applies_it(ics, auth):
+    team = staff_user(Role.WORKFORCE, ics["other"])
+    collaborative_shift(ics["other"], 1)
+    collaborative_shift(ics["other"], 2, grade="ST6")
+    db.session.commit()
+    auth.login(team.email)
+    assert "Fill open shifts from the bank" in auth.client.get("/workforce/gap-fill").text
+    response = auth.post(
+        "/workforce/gap-fill",
+        {
+            "trust_id": str(ics["other"].id),
+            "date_from": "2026-11-02",
+            "date_to": "2026-11-08",
+            "time_limit": "2",
+        },
+    )
+    assert response.status_code == 302, response.text
+    page = auth.client.get(response.headers["Location"]).text
+    assert "Ready to review" in page
+    assert "grade not accepted" in page
+    assert 'data-testid="apply"' in page
+    applied = auth.post(
+        response.headers["Location"] + "/apply", form_page=response.headers["Location"]
+    )
+    assert applied.status_code == 302
+    assert "Applied" in auth.client.get(response.headers["Location"]).text
