@@ -302,3 +302,105 @@ def publish(rota_id: int) -> Any:
     with transaction():
         shifts = services.publish_rota(rota, g.user, now=utcnow())
     return {"rota": rota, "bank_shifts": shifts}
+
+
+# Adding to a draft rota, part by part ----------------------------------------------------
+
+
+class RotaShiftTypeAddSchema(RotaShiftTypeInSchema):
+    pass
+
+
+class RotaGradeGroupAddSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    staff_group = fields.Enum(StaffGroup, by_value=True, load_default=StaffGroup.MEDICAL)
+    grades = fields.List(fields.String(), required=True)
+    supervised_by_id = fields.Integer(load_default=None)
+
+
+class RotaCoverAddSchema(ma.Schema):
+    shift_type_id = fields.Integer(required=True)
+    grade_group_id = fields.Integer(required=True)
+    required = fields.Integer(required=True)
+    weekday = fields.Integer(load_default=None, validate=validate.Range(0, 6))
+    under_weight = fields.Integer(load_default=100, validate=validate.Range(min=0))
+    over_weight = fields.Integer(load_default=10, validate=validate.Range(min=0))
+
+
+class RotaMemberAddSchema(ma.Schema):
+    worker_id = fields.Integer(required=True)
+    grade_group_id = fields.Integer(required=True)
+    contracted_hours = fields.Float(required=True)
+
+
+class RotaLeaveAddSchema(RotaLeaveInSchema):
+    member_id = fields.Integer(required=True)
+
+
+class RotaRequestAddSchema(ma.Schema):
+    member_id = fields.Integer(required=True)
+    on = fields.Date(required=True)
+    shift_type_id = fields.Integer(required=True)
+    wants = fields.Boolean(required=True)
+    weight = fields.Integer(load_default=5, validate=validate.Range(1, 100))
+
+
+def _add(rota_id: int, service, data: dict) -> Any:
+    rota = services.rota_for(g.user, rota_id)
+    with transaction():
+        service(rota, g.user, now=utcnow(), **data)
+    return rota
+
+
+@blp.route("/rotas/<int:rota_id>/shift-types", methods=["POST"])
+@blp.arguments(RotaShiftTypeAddSchema)
+@blp.response(201, RotaSchema)
+@token_required
+def add_shift_type(data: dict, rota_id: int) -> Any:
+    """Add a shift type to a draft rota."""
+    return _add(rota_id, services.add_shift_type, data)
+
+
+@blp.route("/rotas/<int:rota_id>/grade-groups", methods=["POST"])
+@blp.arguments(RotaGradeGroupAddSchema)
+@blp.response(201, RotaSchema)
+@token_required
+def add_grade_group(data: dict, rota_id: int) -> Any:
+    """Add a grade group (optionally supervised by another) to a draft rota."""
+    return _add(rota_id, services.add_grade_group, data)
+
+
+@blp.route("/rotas/<int:rota_id>/covers", methods=["POST"])
+@blp.arguments(RotaCoverAddSchema)
+@blp.response(201, RotaSchema)
+@token_required
+def add_cover(data: dict, rota_id: int) -> Any:
+    """Add a cover line: people of a grade group a shift type needs."""
+    return _add(rota_id, services.add_cover, data)
+
+
+@blp.route("/rotas/<int:rota_id>/members", methods=["POST"])
+@blp.arguments(RotaMemberAddSchema)
+@blp.response(201, RotaSchema)
+@token_required
+def add_member(data: dict, rota_id: int) -> Any:
+    """Add a member of the Trust's staff to a draft rota."""
+    return _add(rota_id, services.add_member, data)
+
+
+@blp.route("/rotas/<int:rota_id>/leave", methods=["POST"])
+@blp.arguments(RotaLeaveAddSchema)
+@blp.response(201, RotaSchema)
+@token_required
+def add_leave(data: dict, rota_id: int) -> Any:
+    """Add a member's leave (days they work none of)."""
+    return _add(rota_id, services.add_leave, data)
+
+
+@blp.route("/rotas/<int:rota_id>/requests", methods=["POST"])
+@blp.arguments(RotaRequestAddSchema)
+@blp.response(201, RotaSchema)
+@token_required
+def add_request(data: dict, rota_id: int) -> Any:
+    """Add a member's request for or against a shift on a day."""
+    return _add(rota_id, services.add_request, data)

@@ -378,3 +378,46 @@ def test_a_published_rota_cannot_be_changed_or_solved_again(api_client):
     # An ICS administrator reads any Trust's rota.
     admin = api_client(staff_user(Role.ICS_ADMIN, None))
     assert admin.get(f"/api/v1/rotas/{rota.id}").get_json()["rota"]["status"] == "published"
+
+
+def test_a_draft_rota_is_added_to_part_by_part(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, [], [], covers=[], grade_groups=[], shift_types=[])
+    base = f"/api/v1/rotas/{rota['id']}"
+    st = api.post(
+        f"{base}/shift-types",
+        json={"code": "LD", "name": "Long day", "starts_at": "08:00", "minutes": 750},
+    )
+    assert st.status_code == 201, st.get_json()
+    long_day = st.get_json()["shift_types"][0]["id"]
+    group = api.post(f"{base}/grade-groups", json={"name": "Registrar", "grades": ["ST4"]})
+    group_id = group.get_json()["grade_groups"][0]["id"]
+    assert (
+        api.post(
+            f"{base}/covers",
+            json={"shift_type_id": long_day, "grade_group_id": group_id, "required": 1},
+        ).status_code
+        == 201
+    )
+    member = api.post(
+        f"{base}/members",
+        json={"worker_id": regs[0].id, "grade_group_id": group_id, "contracted_hours": 40},
+    )
+    member_id = member.get_json()["members"][0]["id"]
+    leave = api.post(
+        f"{base}/leave",
+        json={"member_id": member_id, "first_day": "2026-11-10", "last_day": "2026-11-11"},
+    )
+    assert leave.get_json()["members"][0]["leave"] == ["2026-11-10", "2026-11-11"]
+    wish = api.post(
+        f"{base}/requests",
+        json={"member_id": member_id, "on": MONDAY, "shift_type_id": long_day, "wants": True},
+    )
+    assert wish.status_code == 201
+    bad = api.post(
+        f"{base}/members",
+        json={"worker_id": fy1s[0].id, "grade_group_id": group_id, "contracted_hours": 80},
+    )
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) == {"grade_group_id", "contracted_hours"}
