@@ -404,3 +404,19 @@ def add_leave(data: dict, rota_id: int) -> Any:
 def add_request(data: dict, rota_id: int) -> Any:
     """Add a member's request for or against a shift on a day."""
     return _add(rota_id, services.add_request, data)
+
+
+@blp.route("/rotas/<int:rota_id>/covers/<int:cover_id>", methods=["DELETE"])
+@blp.response(200, RotaSchema)
+@token_required
+def remove_cover(rota_id: int, cover_id: int) -> Any:
+    """Take a cover line off a draft rota."""
+    return _add(rota_id, services.remove_cover, {"cover_id": cover_id})
+
+
+@blp.route("/rotas/<int:rota_id>/members/<int:member_id>", methods=["DELETE"])
+@blp.response(200, RotaSchema)
+@token_required
+def remove_member(rota_id: int, member_id: int) -> Any:
+    """Take a member (and their shifts, leave and requests) off a draft rota."""
+    return _add(rota_id, services.remove_member, {"member_id": member_id})

@@ -215,6 +215,24 @@ def rota(rota_id: int) -> Any:
     return _rota_page(services.rota_for(g.user, rota_id))
 
 
+@blueprint.route("/workforce/rotas/<int:rota_id>/remove", methods=["POST"])
+@role_required(Role.WORKFORCE)
+def remove(rota_id: int) -> Any:
+    """Take a cover line or a member off the rota."""
+    rota = services.rota_for(g.user, rota_id)
+    try:
+        with transaction():
+            if cover_id := request.form.get("cover_id", type=int):
+                services.remove_cover(rota, g.user, cover_id=cover_id, now=utcnow())
+            else:
+                member_id = request.form.get("member_id", type=int) or 0
+                services.remove_member(rota, g.user, member_id=member_id, now=utcnow())
+        flash("Removed.", "success")
+    except DomainError as error:
+        flash(error.detail, "error")
+    return redirect(url_for("rota.rota", rota_id=rota_id))
+
+
 @blueprint.route("/workforce/rotas/<int:rota_id>/<part>", methods=["POST"])
 @role_required(Role.WORKFORCE)
 def add_part(rota_id: int, part: str) -> Any:

@@ -421,3 +421,22 @@ def test_a_draft_rota_is_added_to_part_by_part(ward, api_client):
     )
     assert bad.status_code == 422
     assert set(bad.get_json()["errors"]) == {"grade_group_id", "contracted_hours"}
+
+
+def test_cover_and_members_can_be_taken_off_a_draft_rota(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    member = rota["members"][0]["id"]
+    night = rota["shift_types"][1]["id"]
+    api.post(
+        f"/api/v1/rotas/{rota['id']}/edits",
+        json={"member_id": member, "on": MONDAY, "shift_type_id": night},
+    )
+    gone = api.delete(f"/api/v1/rotas/{rota['id']}/members/{member}")
+    assert gone.status_code == 200
+    assert len(gone.get_json()["members"]) == 3 and gone.get_json()["assignments"] == []
+    cover = rota["covers"][0]["id"]
+    left = api.delete(f"/api/v1/rotas/{rota['id']}/covers/{cover}").get_json()["covers"]
+    assert cover not in [c["id"] for c in left]
+    assert api.delete(f"/api/v1/rotas/{rota['id']}/covers/{cover}").status_code == 422
