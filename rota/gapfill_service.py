@@ -27,7 +27,7 @@ from flask import Flask, current_app
 from app.db import transaction, utcnow
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Role, User, Worker
+from app.models import Role, Trust, User, Worker
 from app.services import notify, record_audit
 from app.tenancy import Scope, scope_for
 from bank.models import (
@@ -39,8 +39,10 @@ from bank.models import (
     Shift,
     ShiftStatus,
 )
-from bank.services.booking import book_shift, judge_shift, worker_context
+from bank.rules import WorkerSchedule
+from bank.services.booking import WorkerContext, _commitments, book_shift, judge_shift
 from bank.services.memberships import rule_set_for_worker, settings_of
+from passport.services import RequirementIndex, trust_policies, worker_facts
 from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
 from rota.solver.gapfill import GapParams, GapProblem, GapResult, GapWorker, OpenShift, solve_gaps
 
@@ -161,6 +163,55 @@ def _label(refusal) -> str:
     return LABELS.get(refusal.code, refusal.code)
 
 
+def _contexts(workers: list[Worker], now: datetime):
+    """(worker, `WorkerContext`, settings) for each worker, as `worker_context` builds them.
+
+    The same pieces, with what every worker shares (Trust names, requirements, policies) and
+    what can be read at once (memberships, settings) loaded once for all: a run judges
+    thousands of workers. Instant booking plays no part in eligibility, so it is left empty.
+    """
+    ids = [w.id for w in workers]
+    own: dict[int, set[int]] = defaultdict(set)
+    collaborative: dict[int, set[int]] = defaultdict(set)
+    for chunk in range(0, len(ids), 500):
+        memberships = db.session.scalars(
+            sa.select(BankMembership).where(
+                BankMembership.worker_id.in_(ids[chunk : chunk + 500]),
+                BankMembership.status == MembershipStatus.APPROVED,
+            )
+        )
+        for membership in memberships:
+            bank = membership.bank
+            if bank.kind == BankKind.TRUST:
+                own[membership.worker_id].add(bank.trust_id)
+            else:
+                collaborative[membership.worker_id].update(t.id for t in bank.member_trusts)
+    names = dict(db.session.execute(sa.select(Trust.id, Trust.name)).all())
+    all_trusts = sorted(names)
+    requirements = RequirementIndex(all_trusts)
+    policies = trust_policies(all_trusts)
+    for worker in workers:
+        settings = settings_of(worker)
+        schedule = WorkerSchedule(
+            _commitments(worker, now, names),
+            rule_set_for_worker(worker),
+            opted_out=settings.wtr_opted_out,
+        )
+        ctx = WorkerContext(
+            worker=worker,
+            now=now,
+            own_bank_trust_ids=frozenset(own[worker.id]),
+            collaborative_trust_ids=frozenset(collaborative[worker.id]),
+            facts=worker_facts(worker.id),
+            schedule=schedule,
+            requirement_index=requirements,
+            policies=dict(policies),
+            trust_names=names,
+            instant_departments=frozenset(),
+        )
+        yield worker, ctx, settings
+
+
 def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, Shift]]:
     """The run's open shifts and every bank worker who might take one, as the solver's data."""
     trust_ids = _run_trust_ids(run)
@@ -177,8 +228,10 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
         ).unique()
     )
     by_group: dict[str, list[Shift]] = defaultdict(list)
+    grades: set[str] = set()
     for shift in shifts:
         by_group[shift.staff_group].append(shift)
+        grades.update(shift.acceptable_grades or [shift.grade])
     workers = (
         list(
             db.session.scalars(
@@ -198,11 +251,12 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
     eligible: dict[int, list[int]] = defaultdict(list)
     excluded: dict[int, Counter] = defaultdict(Counter)
     people = []
-    for worker in workers:
-        ctx = worker_context(worker, now)
-        settings = settings_of(worker)
+    for worker, ctx, settings in _contexts(workers, now):
         commitments = ctx.schedule.commitments
         for shift in by_group[worker.staff_group]:
+            if worker.grade not in (shift.acceptable_grades or [shift.grade]):
+                excluded[shift.id][LABELS["grade"]] += 1
+                continue
             verdict = judge_shift(ctx, shift)
             blocking = [r for r in verdict.refusals if r.code in NOT_RULES]
             if blocking:
@@ -225,6 +279,10 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
                 accepts_assignments=settings.accept_assignments,
             )
         )
+    for counts in excluded.values():
+        # "Wrong grade" explains nothing when workers of the right grade exist.
+        if len(counts) > 1:
+            counts.pop(LABELS["grade"], None)
     open_shifts = tuple(
         OpenShift(
             s.id,
