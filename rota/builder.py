@@ -506,7 +506,7 @@ def solve_verified(
         if polishing:
             share = left
         elif round_no == 0 and repair_rounds:
-            share = 0.6 * left  # most of the time to the first solve; repairs start from a hint
+            share = 0.3 * left  # a first rota to show soon; repairs and polish start from it
         else:
             share = left / max(1, repair_rounds + 1 - round_no)
         reduction = build_problem(spec, extra)
