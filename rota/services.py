@@ -40,6 +40,7 @@ from rota.builder import (
     RotaSpec,
     ShiftTypeSpec,
     build_problem,
+    hours_target,
     required_cover,
     roster_from_cells,
     shift_times,
@@ -600,6 +601,7 @@ class Review:
     rota: Rota
     days: list[date]
     grid: list[tuple[RotaMember, list[str]]]  # shift codes per day ("" off, "L" leave)
+    hours: dict[int, tuple[float, float]]  # member id -> (hours rostered, contracted less leave)
     objective: int
     penalties: list[PenaltyLine]
     shortfalls: list[Shortfall]
@@ -661,6 +663,13 @@ def review_cells(rota: Rota, spec: RotaSpec, cells: Cells) -> Review:
         rota=rota,
         days=[spec.date_of(d) for d in range(spec.days)],
         grid=grid,
+        hours={
+            m.id: (
+                sum(types[t].minutes for (mid, _), t in cells.items() if mid == m.id) / 60,
+                hours_target(m, spec) / 60,
+            )
+            for m in spec.members
+        },
         objective=sum(p.cost for p in penalties),
         penalties=penalties,
         shortfalls=shortfalls,

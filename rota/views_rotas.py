@@ -153,7 +153,8 @@ def _rota_page(rota: Rota, errors: dict[str, list[str]] | None = None, status: i
             rota=rota,
             review=services.review(rota),
             errors=errors or {},
-            form=request.form if request.method == "POST" else {},
+            # A day chosen in the grid fills in the change form.
+            form=request.form if request.method == "POST" else request.args,
             workers=[w for w in workers if not any(m.worker_id == w.id for m in rota.members)],
             grades=GRADES,
             groups=list(StaffGroup),

@@ -122,11 +122,13 @@ def test_a_rota_is_defined_built_edited_and_published_through_its_pages(app, cli
     assert "Finished" in progress and 'data-testid="grid"' in progress
     page = client.get(path).get_data(as_text=True)
     assert "Amara Okafor" in page and "Every safe-working rule is kept" in page
-    assert (
-        db.session.scalar(sa.select(sa.func.count(RotaAssignment.id))) == 2
-    )  # 32 h after leave: two nights
+    # 32 h after a weekday of leave: two nights of 12.5 h.
+    assert db.session.scalar(sa.select(sa.func.count(RotaAssignment.id))) == 2
+    # Hours rostered against that target, and a day chosen in the grid fills in the form.
+    assert 'data-testid="hours">25 (32)<' in page
+    chosen = client.get(f"{path}?ed_member_id={member}&ed_on=2026-11-10").get_data(as_text=True)
+    assert 'id="ed_on" name="ed_on" type="date" value="2026-11-10"' in chosen
 
-    # A fourth night in the week would be more than 48 h of nights in a row without rest.
     first_on = db.session.scalars(sa.select(RotaAssignment.on).order_by(RotaAssignment.on)).first()
     refused = auth.post(
         f"{path}/edit",
