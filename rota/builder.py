@@ -301,6 +301,11 @@ def build_problem(
                     for st in spec.shift_types
                     if st.start_minute() + st.minutes > DAY_MINUTES
                 ]
+        # A day the member already works elsewhere (a bank shift, another Trust's rota) is
+        # not theirs to roster: the engine cannot see that work, the verification would.
+        days_off |= {
+            spec.day_index(c.start.astimezone(LONDON).date()) for c in member.other_commitments
+        }
         repairs = set(extra_days_off.get(member.id, ())) - days_off
         days_off |= repairs
         employees.append(

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, Role
 from bank.models import DeclaredCommitment, RateBand, Shift, ShiftStatus
 from rota import services
+from rota.api_rotas import RotaCreateSchema
 from rota.models import Rota, RotaSolveRun, RotaStatus
 from tests.factories import (
     NOW,
@@ -440,3 +441,18 @@ def test_cover_and_members_can_be_taken_off_a_draft_rota(ward, api_client):
     left = api.delete(f"/api/v1/rotas/{rota['id']}/covers/{cover}").get_json()["covers"]
     assert cover not in [c["id"] for c in left]
     assert api.delete(f"/api/v1/rotas/{rota['id']}/covers/{cover}").status_code == 422
+
+
+def test_a_solve_runs_in_a_background_thread_with_its_own_app_context(app, ward):
+    app.config["ROTA_SOLVER_WORKERS"] = 1
+    trust, department, team, regs, fy1s = ward
+    body = RotaCreateSchema().load(definition(department, regs, fy1s))
+    with transaction():
+        rota = services.define_rota(trust, team, body, now=utcnow())
+        run = services.start_solve(rota, team, time_limit=2, now=utcnow())
+    services.launch(app, run.id).join(timeout=60)
+    db.session.commit()  # end the test's read transaction: see what the thread committed
+    finished = db.session.get(RotaSolveRun, run.id)
+    assert finished.status.value == "done", finished.error
+    assert finished.started_at is not None and finished.progress
+    assert db.session.get(Rota, rota.id).assignments

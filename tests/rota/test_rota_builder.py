@@ -185,3 +185,19 @@ def test_a_short_solve_of_a_tiny_department_keeps_every_rule():
     assert proposal.findings == []
     assert verify(spec, proposal.cells) == []
     assert proposal.cells.get((5, 0)) != DAY.id
+
+
+def test_a_day_worked_elsewhere_is_a_day_off():
+    from datetime import datetime
+
+    from bank.rules import Commitment
+    from rota.builder import LONDON
+
+    elsewhere = Commitment(
+        "bank:1",
+        datetime(2026, 11, 4, 8, 0, tzinfo=LONDON),
+        datetime(2026, 11, 4, 20, 0, tzinfo=LONDON),
+        trust_id=9,
+    )
+    spec = rota([member(1, REG, other_commitments=(elsewhere,))])
+    assert 2 in build_problem(spec).problem.employees[0].days_off
