@@ -92,7 +92,7 @@ def my_timesheets() -> Any:
             .where(
                 Booking.worker_id == worker.id,
                 Booking.status == BookingStatus.ACTIVE,
-                Shift.start_at <= now,
+                Shift.end_at <= now,
             )
             .order_by(Shift.start_at.desc())
         ).unique()
