@@ -386,6 +386,11 @@ class Finding:
     day: int
     member_id: int | None
     members: tuple[int, ...] = ()  # everyone whose shift takes part (supervision)
+    days: tuple[int, ...] = ()  # every rota day whose shift takes part
+
+    def involves(self, member_id: int, day: int) -> bool:
+        """Whether the member's shift on that day takes part in the breach."""
+        return day in self.days and member_id in (self.members or (self.member_id,))
 
 
 def shift_times(spec: RotaSpec, st: ShiftTypeSpec, day: int) -> tuple[datetime, datetime]:
@@ -413,14 +418,22 @@ def verify_member(spec: RotaSpec, member: MemberSpec, cells: Mapping) -> list[Fi
     findings: list[Finding] = []
     for day in sorted(spec.day_index(d) for d in member.leave):
         if (member.id, day) in cells:
-            findings.append(Finding("leave", f"{member.name} is on leave that day", day, member.id))
+            findings.append(
+                Finding("leave", f"{member.name} is on leave that day", day, member.id, days=(day,))
+            )
     commitments = member_commitments(spec, member, cells)
     for breach in check_schedule(commitments, member.rule_set):
         rota_days = [int(c.ref.rsplit(":", 1)[1]) for c in breach.refs if c.ref.startswith("rota:")]
         if not rota_days:
             continue  # a breach among their other work alone is not this rota's doing
         findings.append(
-            Finding(breach.rule, f"{member.name}: {breach.message}", max(rota_days), member.id)
+            Finding(
+                breach.rule,
+                f"{member.name}: {breach.message}",
+                max(rota_days),
+                member.id,
+                days=tuple(sorted(rota_days)),
+            )
         )
     return findings
 
@@ -446,6 +459,7 @@ def verify_supervision(spec: RotaSpec, cells: Mapping) -> list[Finding]:
                         day,
                         None,
                         tuple(sorted(people)),
+                        (day,),
                     )
                 )
     return findings

@@ -724,8 +724,7 @@ def edit_assignment(
         after.pop(target, None)
     else:
         after[target] = shift_type_id
-    before = {(f.rule, f.message) for f in verify(spec, cells)}
-    new = [f for f in verify(spec, after) if (f.rule, f.message) not in before]
+    new = _made_worse(verify(spec, cells), verify(spec, after), target, shift_type_id)
     if new:
         raise ValidationFailed(
             "This change would break a safe-working rule.",
@@ -745,6 +744,27 @@ def edit_assignment(
         else None,
     )
     return review_cells(rota, spec, after)
+
+
+def _made_worse(
+    before: list[Finding], after: list[Finding], target: tuple[int, int], assigned: int | None
+) -> list[Finding]:
+    """The breaches an edit causes: any the new shift takes part in, anyone left without
+    supervision, and a rule a member did not break before. A breach the edit only changes
+    (a run of six nights cut to five) is not refused, so a rota can be mended a step at a time.
+    """
+    known = {(f.rule, f.message) for f in before}
+    broken = {(f.rule, f.member_id) for f in before}
+    return [
+        f
+        for f in after
+        if (f.rule, f.message) not in known
+        and (
+            (assigned is not None and f.involves(*target))
+            or f.rule == "supervision"
+            or (f.rule, f.member_id) not in broken
+        )
+    ]
 
 
 def _write_cells(rota: Rota, spec: RotaSpec, cells: Cells) -> None:

@@ -201,3 +201,24 @@ def test_a_day_worked_elsewhere_is_a_day_off():
     )
     spec = rota([member(1, REG, other_commitments=(elsewhere,))])
     assert 2 in build_problem(spec).problem.employees[0].days_off
+
+
+def test_an_edit_may_mend_a_breach_a_step_at_a_time_but_not_cause_one():
+    from rota.services import _made_worse
+
+    spec = rota([member(1, REG)])
+    six_nights = {(1, day): NIGHT.id for day in range(6)}
+    before = verify(spec, six_nights)
+    assert "consecutive_nights" in {f.rule for f in before}
+
+    def without(day):
+        cells = dict(six_nights)
+        del cells[1, day]
+        return _made_worse(before, verify(spec, cells), (1, day), None)
+
+    assert without(5) == []  # six nights cut to five: still a breach, but a smaller one
+    worse = without(2)  # two runs of nights with 35 h 30 min between them
+    assert [f.rule for f in worse] == ["rest_after_nights"]
+    # A shift added into a breach is refused even when the rule was already broken.
+    added = {**six_nights, (1, 6): NIGHT.id}
+    assert _made_worse(before, verify(spec, added), (1, 6), NIGHT.id)
