@@ -30,6 +30,7 @@ NAVIGATION = [
     (Role.WORKER, "Timesheets", "bank_pay.my_timesheets"),
     (Role.WORKFORCE, "Timesheets", "bank_pay.timesheets"),
     (Role.WORKFORCE, "Payroll", "bank_pay.payroll"),
+    (Role.FINANCE, "Payroll", "bank_pay.payroll"),
 ]
 LONDON = ZoneInfo("Europe/London")
 
@@ -212,10 +213,13 @@ def timesheets() -> Any:
 
 
 @blueprint.route("/workforce/payroll", methods=["GET", "POST"])
-@role_required(Role.WORKFORCE)
+@role_required(Role.WORKFORCE, Role.FINANCE)
 def payroll() -> Any:
     """Export a period's payment-approved timesheets as a payroll batch; past batches."""
-    trust, trusts = trust_for_page(Role.WORKFORCE)
+    # The workforce team or the finance lead of the paying Trust (an ICS finance lead: any).
+    trust, trusts = trust_for_page(
+        Role.WORKFORCE if g.user.has_role(Role.WORKFORCE) else Role.FINANCE
+    )
     errors: dict[str, list[str]] = {}
     form = request.form
     if request.method == "POST":

@@ -242,3 +242,19 @@ def test_my_shifts_links_a_worked_shift_to_its_timesheet(client, auth):
     )
     auth.login(booking.worker.user.email)
     assert "/timesheets" in client.get("/shifts/mine").get_data(as_text=True)
+
+
+def test_a_finance_lead_exports_payroll_for_their_trust_only(client, auth):
+    timesheet = TimesheetFactory(status=TimesheetStatus.PAYMENT_APPROVED)
+    trust = timesheet.booking.shift.trust
+    other = TimesheetFactory(status=TimesheetStatus.PAYMENT_APPROVED)
+    auth.login(staff_user(Role.FINANCE, trust).email)
+    assert "Payroll at" in client.get("/workforce/payroll").get_data(as_text=True)
+    assert client.get(f"/workforce/payroll?trust={other.trust_id}").status_code == 404
+    done = auth.post(
+        "/workforce/payroll", {"period_start": "2026-11-01", "period_end": "2026-11-30"}
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Timesheet, timesheet.id).status == TimesheetStatus.WITH_PAYROLL
+    assert db.session.get(Timesheet, other.id).status == TimesheetStatus.PAYMENT_APPROVED
