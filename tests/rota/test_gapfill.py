@@ -270,3 +270,13 @@ def test_existing_commitments_outside_the_week_still_count():
     assert result.assignments == ()
     assert reasons(result) == {1: "rules"}
     assert before[0].start < before[-1].start - timedelta(days=3)
+
+
+def test_rest_clashes_are_posted_as_maximal_cliques():
+    from rota.solver.gapfill.model import rest_cliques
+
+    h = 3600
+    spans = [(0, 8 * h, 1), (4 * h, 12 * h, 2), (20 * h, 28 * h, 3), (60 * h, 68 * h, 4)]
+    # 1 and 2 overlap; 3 starts 8 h after 2 ends (under 11 h) but 12 h after 1 ends.
+    assert rest_cliques(spans, 11 * h) == [[1, 2], [2, 3]]
+    assert rest_cliques(spans, 0) == [[1, 2]]

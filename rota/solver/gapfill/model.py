@@ -38,6 +38,28 @@ def window_rules(rule_set: RuleSet, opted_out: bool) -> list[tuple[int, int]]:
     return rules
 
 
+def rest_cliques(spans: list[tuple[int, int, int]], rest: int) -> list[list[int]]:
+    """Maximal sets of shifts (start, end, id) that pairwise overlap or leave under ``rest``.
+
+    Two shifts clash when their intervals stretched by the rest, [start, end + rest), overlap,
+    so the clashes form an interval graph, whose maximal cliques a sweep finds.
+    """
+    cliques: list[list[int]] = []
+    active: list[tuple[int, int]] = []  # (stretched end, id)
+    added = False
+    for start, end, ident in sorted(spans):
+        if any(e <= start for e, _ in active):
+            if added and len(active) > 1:
+                cliques.append([i for _, i in active])
+            active = [(e, i) for e, i in active if e > start]
+            added = False
+        active.append((end + rest, ident))
+        added = True
+    if added and len(active) > 1:
+        cliques.append([i for _, i in active])
+    return cliques
+
+
 class GapModel:
     """CP-SAT variables and constraints for the pruned candidates of a prepared problem."""
 
@@ -62,12 +84,18 @@ class GapModel:
         for wid, sids in self.by_worker.items():
             if len(sids) < 2:
                 continue
-            # Overlap, 11 h rest and any rule two proposals break together (pairwise no-goods).
-            for a, b in prep.pair_conflicts(wid, sids, by_rules=self.pair_rules):
-                m.add_bool_or([~self.x[a, wid], ~self.x[b, wid]])
-                self.counts["pair_conflicts"] += 1
-            # The worker's own weekly limit, less bank shifts already booked that week.
+            # Overlap and 11 h rest: shifts closer than the rest apart form an interval graph,
+            # posted as one at-most-one per maximal clique rather than a clause per pair.
             state = prep.states[wid]
+            for clique in rest_cliques([(*prep.epoch[s], s) for s in sids], state.rest):
+                m.add_at_most_one(self.x[s, wid] for s in clique)
+                self.counts["rest_cliques"] += 1
+            # Optionally, any other rule two proposals break together (pairwise no-goods).
+            if self.pair_rules:
+                for a, b in prep.pair_conflicts(wid, sids, by_rules=True):
+                    m.add_bool_or([~self.x[a, wid], ~self.x[b, wid]])
+                    self.counts["pair_conflicts"] += 1
+            # The worker's own weekly limit, less bank shifts already booked that week.
             weeks: dict[int, list[int]] = defaultdict(list)
             for sid in sids:
                 weeks[prep.week(sid, state.tz)].append(sid)
@@ -89,6 +117,7 @@ class GapModel:
         # Fairness: a shift above the fair share costs FAIR, each one above share + 1 twice that.
         share = prep.fair_share()
         fairness = []
+        self.over: list[tuple[int, int, cp_model.IntVar]] = []
         for wid, sids in self.by_worker.items():
             if len(sids) <= share:
                 continue
@@ -96,10 +125,12 @@ class GapModel:
             over = m.new_int_var(0, len(sids) - share, f"over_{wid}")
             m.add(over >= load - share)
             fairness.append(FAIR * over)
+            self.over.append((wid, share, over))
             if len(sids) > share + 1:
                 over2 = m.new_int_var(0, len(sids) - share - 1, f"over2_{wid}")
                 m.add(over2 >= load - share - 1)
                 fairness.append(2 * FAIR * over2)
+                self.over.append((wid, share + 1, over2))
         m.maximize(sum(prep.pair_weight(s, w) * v for (s, w), v in self.x.items()) - sum(fairness))
 
     def _windows(self, wid: int, sids: list[int]) -> None:
@@ -142,8 +173,14 @@ class GapModel:
     def hint(self, chosen: Mapping[int, int]) -> None:
         """Start the search from a known assignment (shift id -> worker id)."""
         self.model.clear_hints()
+        load: dict[int, int] = defaultdict(int)
         for (sid, wid), var in self.x.items():
-            self.model.add_hint(var, chosen.get(sid) == wid)
+            taken = chosen.get(sid) == wid
+            self.model.add_hint(var, taken)
+            load[wid] += taken
+        # A complete hint (fairness terms too) is a solution CP-SAT can take as it stands.
+        for wid, above, var in self.over:
+            self.model.add_hint(var, max(0, load[wid] - above))
 
     def read(self, solver: cp_model.CpSolver) -> dict[int, int]:
         """The assignment in the solver's last solution (shift id -> worker id)."""

@@ -134,7 +134,7 @@ class GapParams:
         time_limit: Wall-clock seconds for the whole run, preparation included.
         workers: CP-SAT search threads.
         seed: Random seed (CP-SAT and the tie-breaks).
-        top_k: Candidates kept per shift after scoring (see ``candidates.prune``).
+        top_k: Candidates kept per shift after scoring (see ``prepare``: how 12 was chosen).
         max_rounds: Most re-solves with lazy cuts before offending proposals are dropped.
     """
 
