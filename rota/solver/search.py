@@ -196,7 +196,14 @@ def solve(
         )
 
     if small:
-        if not _solve_full(problem, best, 0.4 * left(), workers, seed, hint, log):
+        if hint is None:
+            # A complete greedy roster gives CP-SAT a first solution at once (a partial one
+            # would send it repairing an infeasible hint instead).
+            greedy, failed = greedy_roster(problem, seed)
+            if not failed:
+                best.offer(greedy)
+                hint = greedy
+        if not _solve_full(problem, best, 0.25 * left(), workers, seed, hint, log):
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
             return result()
@@ -226,8 +233,8 @@ def solve(
 
     # The closing full-model solve is for the bound; it only pays where the LP is tight enough
     # to prove something within a minute (the small instances).
-    final_share = 0.25 if small else 0.0
-    slice_seconds = min(5.0, max(0.3, time_limit / 100))
+    final_share = 0.2 if small else 0.0
+    slice_seconds = min(5.0, max(0.3, time_limit / (40 if small else 100)))
     lns_deadline = deadline - final_share * left()
     roster = improve(
         problem,
