@@ -899,7 +899,9 @@ def run_solve(run_id: int) -> RotaSolveRun:
                 _audit(
                     "rota.solved",
                     rota,
-                    None,
+                    db.session.get(User, run.created_by_user_id)
+                    if run.created_by_user_id
+                    else None,
                     run.finished_at,
                     run_id=run.id,
                     objective=proposal.result.objective,
