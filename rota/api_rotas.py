@@ -174,6 +174,11 @@ class RotaShortfallSchema(ma.Schema):
     grade_group_id = fields.Integer()
     grade_group = fields.String()
     short = fields.Integer()
+    grade = fields.String(metadata={"description": "Grade the bank shift is posted at"})
+    band = fields.String()
+    pence_per_hour = fields.Integer(
+        allow_none=True, metadata={"description": "From the rate card; none: no rate, say so"}
+    )
 
 
 class RotaBreachSchema(ma.Schema):

@@ -28,7 +28,7 @@ from app.services import record_audit
 from app.tenancy import Scope, get_scoped, scope_for
 from bank.models import Booking, BookingStatus, DeclaredCommitment, Shift
 from bank.rules import RULE_SETS, Commitment
-from bank.services.shifts import post_shift
+from bank.services.shifts import band_for, post_shift, rate_for
 from rota.builder import (
     Cells,
     CoverSpec,
@@ -592,6 +592,9 @@ class Shortfall:
     grade_group_id: int
     grade_group: str
     short: int
+    grade: str  # the grade the bank shift is posted at (the group's first)
+    band: str  # core or unsocial, by when the shift falls
+    pence_per_hour: int | None  # from the Trust's rate card; None: it has no such rate
 
 
 @dataclass(frozen=True)
@@ -636,6 +639,19 @@ def review_cells(rota: Rota, spec: RotaSpec, cells: Cells) -> Review:
     have = Counter(
         (day, st_id, members[member].grade_group_id) for (member, day), st_id in cells.items()
     )
+    prices: dict[tuple[int, int, int], tuple[str, str, int | None]] = {}
+
+    def price(day: int, st_id: int, group_id: int) -> tuple[str, str, int | None]:
+        """How publishing would post this gap: grade, band and rate (bands by weekday)."""
+        key = (day % 7, st_id, group_id)
+        if key not in prices:
+            start, end = shift_times(spec, spec_types[st_id], day)
+            grade = groups[group_id].grades[0]
+            band = band_for(start, end)
+            prices[key] = (grade, band.value, rate_for(rota.trust_id, grade, band))
+        return prices[key]
+
+    spec_types = {st.id: st for st in spec.shift_types}
     shortfalls = [
         Shortfall(
             spec.date_of(day),
@@ -644,6 +660,7 @@ def review_cells(rota: Rota, spec: RotaSpec, cells: Cells) -> Review:
             group_id,
             groups[group_id].name,
             line.required - have[day, st_id, group_id],
+            *price(day, st_id, group_id),
         )
         for (day, st_id, group_id), line in sorted(required_cover(spec).items())
         if line.required > have[day, st_id, group_id]

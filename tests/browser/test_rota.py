@@ -72,6 +72,7 @@ def test_a_workforce_team_builds_reviews_and_publishes_a_rota(page):
         expect(row).to_contain_text("N")
         expect(page.get_by_test_id("breaches")).to_contain_text("Every safe-working rule is kept")
         expect(page.get_by_test_id("shortfalls")).to_contain_text("Registrar")
+        expect(page.get_by_test_id("gap-rate").first).to_contain_text("£88.00/h (ST3, unsocial)")
         expect(page.get_by_test_id("penalties")).to_contain_text(re.compile(r"Too few Registrar"))
 
         page.get_by_role("button", name="Publish rota").click()

@@ -287,6 +287,8 @@ def test_publishing_without_a_rate_for_a_grade_says_so_and_posts_nothing(ward, a
     trust, department, team, regs, fy1s = ward
     api = api_client(team)
     rota = define(api, trust, department, regs, fy1s)
+    gaps = api.get(f"/api/v1/rotas/{rota['id']}").get_json()["shortfalls"]
+    assert {(g["grade"], g["pence_per_hour"]) for g in gaps} == {("ST3", None), ("FY1", None)}
     response = api.post(f"/api/v1/rotas/{rota['id']}/publish")
     assert response.status_code == 422
     assert "rate card has no" in response.get_json()["errors"]["rate_card"][0]
