@@ -710,14 +710,18 @@ def ensure_credential_types() -> list[CredentialType]:
 
 def trust_policies(trust_ids: list[int]) -> dict[int, TrustPolicy]:
     """`trust_policy` for many Trusts at once (two queries, for searches over many shifts)."""
-    kinds = credential_types()
-    recognised = frozenset(k.code for k in kinds if k.recognised)
-    defaults = {k.code: k.refresher_months for k in kinds if k.refresher_months}
+    kinds = db.session.execute(
+        sa.select(CredentialType.code, CredentialType.recognised, CredentialType.refresher_months)
+    ).all()
+    recognised = frozenset(code for code, is_recognised, _ in kinds if is_recognised)
+    defaults = {code: refresher for code, _, refresher in kinds if refresher}
     months: dict[int, dict[str, int]] = {trust_id: dict(defaults) for trust_id in trust_ids}
-    for interval in db.session.scalars(
-        sa.select(TrainingInterval).where(TrainingInterval.trust_id.in_(trust_ids))
+    for trust_id, code, interval in db.session.execute(
+        sa.select(TrainingInterval.trust_id, CredentialType.code, TrainingInterval.months)
+        .join(CredentialType, CredentialType.id == TrainingInterval.credential_type_id)
+        .where(TrainingInterval.trust_id.in_(trust_ids))
     ):
-        months[interval.trust_id][interval.credential_type.code] = interval.months
+        months[trust_id][code] = interval
     return {trust_id: TrustPolicy(recognised, months[trust_id]) for trust_id in trust_ids}
 
 
@@ -768,10 +772,38 @@ class RequirementIndex:
 
 
 def worker_facts(worker_id: int) -> list[CredentialFacts]:
-    """The eligibility facts of all a worker's credentials."""
-    credentials = db.session.scalars(
-        sa.select(Credential)
+    """The eligibility facts of all a worker's credentials (`facts_of` each, in one query of
+    plain rows: every marketplace search and booking starts here)."""
+    rows = db.session.execute(
+        sa.select(
+            Credential.id,
+            CredentialType.code,
+            Credential.status,
+            Credential.issued_on,
+            Credential.expires_on,
+            Credential.verified_by_trust_id,
+            CredentialAcceptance.trust_id,
+        )
+        .join(CredentialType, CredentialType.id == Credential.credential_type_id)
+        .outerjoin(CredentialAcceptance, CredentialAcceptance.credential_id == Credential.id)
         .where(Credential.worker_id == worker_id)
-        .options(sa.orm.selectinload(Credential.acceptances))
+        .order_by(Credential.id)
     )
-    return [facts_of(c) for c in credentials]
+    credentials: dict[int, tuple] = {}
+    accepted: dict[int, set[int]] = {}
+    for credential_id, *facts, accepted_by in rows:
+        credentials.setdefault(credential_id, tuple(facts))
+        if accepted_by is not None:
+            accepted.setdefault(credential_id, set()).add(accepted_by)
+    return [
+        CredentialFacts(
+            type_code=code,
+            verified=status == CredentialStatus.VERIFIED,
+            rejected=status == CredentialStatus.REJECTED,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            verified_by_trust_id=verified_by,
+            accepted_by_trust_ids=frozenset(accepted.get(credential_id, ())),
+        )
+        for credential_id, (code, status, issued_on, expires_on, verified_by) in credentials.items()
+    ]
