@@ -184,6 +184,11 @@ def is_long(st: ShiftTypeSpec, rules: RuleSet) -> bool:
     return st.minutes * 60 > rules.definitions.long_shift_over.total_seconds()
 
 
+def too_long(st: ShiftTypeSpec, rules: RuleSet) -> bool:
+    """Longer than one shift may be (13 h for doctors in training)."""
+    return rules.max_shift is not None and st.minutes * 60 > rules.max_shift.total_seconds()
+
+
 def is_long_evening(st: ShiftTypeSpec, rules: RuleSet) -> bool:
     """A long shift ending after 23:00 (by the clock) that is not a night."""
     late = rules.definitions.long_evening_ends_after
@@ -314,8 +319,9 @@ def build_problem(
                 max_shifts={
                     engine_type(st.id, g.id): 0
                     for g in spec.groups
-                    if g.id != member.group
                     for st in spec.shift_types
+                    # Only their own group's types, none longer than their rules allow.
+                    if g.id != member.group or too_long(st, rules)
                 },
                 max_minutes=target,
                 # A day kept off by a repair may cost a shift of the target.
@@ -379,7 +385,7 @@ def roster_from_cells(spec: RotaSpec, reduction: Reduction, cells: Mapping) -> R
 @dataclass(frozen=True)
 class Finding:
     """A hard rule a roster breaks: for a member on a day (rule codes of bank.rules, plus
-    ``leave``, ``grade`` and ``supervision``)."""
+    ``leave`` and ``supervision``)."""
 
     rule: str
     message: str

@@ -222,3 +222,14 @@ def test_an_edit_may_mend_a_breach_a_step_at_a_time_but_not_cause_one():
     # A shift added into a breach is refused even when the rule was already broken.
     added = {**six_nights, (1, 6): NIGHT.id}
     assert _made_worse(before, verify(spec, added), (1, 6), NIGHT.id)
+
+
+def test_a_shift_longer_than_the_rules_allow_is_never_given_to_a_doctor():
+    marathon = ShiftTypeSpec(6, "M", "Marathon", time(8, 0), 14 * 60)
+    spec = rota(
+        [member(1, REG), member(2, REG, rule_set=WORKING_TIME_REGULATIONS)],
+        shift_types=(DAY, marathon),
+    )
+    doctor, other = build_problem(spec).problem.employees
+    assert doctor.max_shifts[engine_type(marathon.id, REG.id)] == 0
+    assert engine_type(marathon.id, REG.id) not in other.max_shifts
