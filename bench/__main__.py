@@ -84,11 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         print()
 
     if "gapfill" in only:
-        from bench.gapfill import GAPFILL_TITLE, run_gapfill, table_rows
+        from bench.gapfill import gapfill_title, run_gapfill, table_rows
 
-        print(GAPFILL_TITLE)
-        print(format_table(table_rows(run_gapfill())))
-        print()
+        for people in (6000, 1000):  # the reference ICS, then a market where the rules bind
+            print(gapfill_title(people))
+            print(format_table(table_rows(run_gapfill(people=people))))
+            print()
 
     if "ssb" in only:
         from bench.ssb import run_ssb

@@ -96,15 +96,24 @@ def drop_breaches(prep: Prepared, chosen: dict[int, int]) -> int:
     return dropped
 
 
-def refill(prep: Prepared, chosen: dict[int, int]) -> dict[int, int]:
-    """Fill what it can of the shifts left open, keeping every rule (greedy, best first)."""
+def refill(
+    prep: Prepared,
+    chosen: dict[int, int],
+    pairs: Mapping[int, list[int]] | None = None,
+    deadline: float | None = None,
+) -> dict[int, int]:
+    """Fill what it can of the shifts left open, keeping every rule (greedy, best first),
+    from the pruned candidates or the given lists."""
+    pairs = prep.candidates if pairs is None else pairs
     tracker = Tracker(prep)
     for sid, wid in chosen.items():
         tracker.take(sid, wid)
-    for sid in sorted(prep.candidates, key=lambda s: (-prep.value[s], s)):
+    for sid in sorted(pairs, key=lambda s: (-prep.value[s], s)):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         if sid in tracker.chosen:
             continue
-        for wid in sorted(prep.candidates[sid], key=lambda w: (-prep.pair_weight(sid, w), w)):
+        for wid in sorted(pairs[sid], key=lambda w: (-prep.pair_weight(sid, w), w)):
             if tracker.fits(sid, wid):
                 tracker.take(sid, wid)
                 break
@@ -219,7 +228,10 @@ def _result(
         )
         for sid, wid in sorted(chosen.items())
     )
+    mark = time.perf_counter()
     left_open = tuple(explain(prep, chosen))
+    if stats is not None:
+        stats["explain_s"] = time.perf_counter() - mark
     return GapResult(
         status=status,
         assignments=assignments,
@@ -315,7 +327,11 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
         if not bad or rounds >= params.max_rounds:
             break
         chosen = found
-    chosen = best
+    # Pruning kept K candidates a shift: a shift still open may have a worker further down its
+    # full list who is free and fits (in a tight market, where the rules bind).
+    open_ = {sid: prep.eligible[sid] for sid in prep.eligible if sid not in best}
+    chosen = refill(prep, best, open_, deadline - RESERVE / 2)
+    stats["refilled"] = len(chosen) - len(best)
     stats["solve_s"] = time.perf_counter() - mark - stats["model_s"]
     stats.update({f"n_{k}": float(v) for k, v in gm.counts.items()})
     return _result(
