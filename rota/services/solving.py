@@ -1,0 +1,178 @@
+"""Solving a rota out of the request: the solve run, its progress and best rota so far."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.db import transaction, utcnow
+from app.errors import Conflict
+from app.extensions import db
+from app.models import User
+from rota.builder import Proposal, solve_verified
+from rota.models import Rota, RotaSolveRun, RotaStatus, SolveRunStatus
+from rota.services.common import MAX_TIME_LIMIT, STALE_AFTER, _audit, _draft, _fail
+from rota.services.review import Review, _write_cells, review_cells, spec_from_rota
+
+log = logging.getLogger(__name__)
+
+
+def start_solve(
+    rota: Rota, actor: User, *, time_limit: int, seed: int = 0, now: datetime
+) -> RotaSolveRun:
+    """A queued solve run; the entry point commits it, then calls `launch` (or `run_solve`)."""
+    _draft(rota)
+    errors: dict[str, list[str]] = {}
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        errors["time_limit"] = [f"Give the solver from 1 to {MAX_TIME_LIMIT} seconds"]
+    if not rota.members:
+        errors["time_limit"] = ["Add staff to the rota before building it"]
+    if not rota.shift_types:
+        errors["time_limit"] = ["Add shift types to the rota before building it"]
+    _fail(errors)
+    unfinished = db.session.scalars(
+        sa.select(RotaSolveRun).where(
+            RotaSolveRun.rota_id == rota.id,
+            RotaSolveRun.status.in_([SolveRunStatus.QUEUED, SolveRunStatus.RUNNING]),
+        )
+    ).all()
+    # A run past its time limit by a wide margin died with its process: it holds nothing.
+    if any(r.created_at + timedelta(seconds=r.time_limit + STALE_AFTER) > now for r in unfinished):
+        raise Conflict("The solver is already building this rota.")
+    run = RotaSolveRun(
+        rota_id=rota.id,
+        trust_id=rota.trust_id,
+        time_limit=time_limit,
+        seed=seed,
+        created_at=now,
+        created_by_user_id=actor.id,
+        progress=[],
+    )
+    db.session.add(run)
+    db.session.flush()
+    _audit("rota.solve_started", rota, actor, now, run_id=run.id, time_limit=time_limit)
+    return run
+
+
+def launch(app: Flask, run_id: int) -> threading.Thread:
+    """Run a solve in a background thread with its own app context.
+
+    A thread is acceptable here: CP-SAT releases the GIL while it searches, the run is bounded
+    by its time limit (at most five minutes), and everything it produces is in the
+    `rota_solve_runs` row, so the page needs nothing from the thread but that row. A run lost
+    with its web process stays "running"; production runs solves in the scheduler/worker
+    process instead (`flask scheduler run`, which claims jobs in the database), so web
+    workers never hold a solver and a restart cannot lose one.
+    """
+    thread = threading.Thread(
+        target=_run_in_context, args=(app, run_id), name=f"rota-solve-{run_id}", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _run_in_context(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        run_solve(run_id)
+
+
+def run_solve(run_id: int) -> RotaSolveRun:
+    """The body of a solve run: solve, verify and repair, recording progress and the best
+    roster so far as it goes; write the final roster to the rota in one transaction."""
+    with transaction():
+        run = db.session.get(RotaSolveRun, run_id)
+        run.status = SolveRunStatus.RUNNING
+        run.started_at = utcnow()
+        rota = run.rota
+        spec = spec_from_rota(rota)
+    workers = current_app.config.get("ROTA_SOLVER_WORKERS", 2)
+
+    def progress(line: str) -> None:
+        with transaction():
+            run.progress = [*run.progress, line][-200:]
+            if (match := re.search(r"cost (\d+)", line)) and (
+                run.best_objective is None or int(match.group(1)) < run.best_objective
+            ):
+                run.best_objective = int(match.group(1))
+
+    def better(proposal: Proposal) -> None:
+        with transaction():
+            run.roster = _roster_json(proposal)
+            run.best_objective = proposal.result.objective
+            run.bound = proposal.result.bound
+            run.solver_status = proposal.result.status.value
+
+    try:
+        proposal = solve_verified(
+            spec,
+            time_limit=run.time_limit,
+            seed=run.seed,
+            workers=workers,
+            log=progress,
+            on_roster=better,
+        )
+        with transaction():
+            run.solver_status = proposal.result.status.value
+            run.bound = proposal.result.bound
+            run.finished_at = utcnow()
+            run.status = SolveRunStatus.DONE
+            if proposal.cells is None:
+                run.error = (
+                    "The solver found no rota keeping every hard rule: check contracted hours, "
+                    "leave and shift times."
+                    if proposal.result.status.value == "INFEASIBLE"
+                    else "The solver found no rota in the time given: give it longer."
+                )
+            elif rota.status == RotaStatus.DRAFT:
+                _write_cells(rota, spec, proposal.cells)
+                run.best_objective = proposal.result.objective
+                _audit(
+                    "rota.solved",
+                    rota,
+                    db.session.get(User, run.created_by_user_id)
+                    if run.created_by_user_id
+                    else None,
+                    run.finished_at,
+                    run_id=run.id,
+                    objective=proposal.result.objective,
+                    breaches=len(proposal.findings),
+                )
+    except Exception as error:  # a run must end in the row, whatever went wrong
+        log.exception("rota solve run %s failed", run_id)
+        db.session.rollback()
+        with transaction():
+            run = db.session.get(RotaSolveRun, run_id)
+            run.status = SolveRunStatus.FAILED
+            run.error = f"The solver stopped: {type(error).__name__}"
+            run.finished_at = utcnow()
+    return run
+
+
+def _roster_json(proposal: Proposal) -> dict[str, Any]:
+    days = proposal.reduction.problem.days
+    cells = proposal.cells or {}
+    return {
+        str(member): [cells.get((member, day)) for day in range(days)]
+        for member in proposal.reduction.members.values()
+    }
+
+
+def run_review(run: RotaSolveRun) -> Review | None:
+    """The review of a run's best roster so far (None before it has one)."""
+    if not run.roster:
+        return None
+    rota = run.rota
+    spec = spec_from_rota(rota)
+    cells = {
+        (int(member), day): st_id
+        for member, row in run.roster.items()
+        for day, st_id in enumerate(row)
+        if st_id is not None and any(m.id == int(member) for m in rota.members)
+    }
+    return review_cells(rota, spec, cells)
