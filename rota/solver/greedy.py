@@ -202,12 +202,71 @@ def _build_row(
             plans.append((len(types), minutes, types, lo, hi))
     # Plans with more shift types first (more freedom in step 2), shorter shifts before longer.
     plans.sort(key=lambda plan: (-plan[0], plan[1]))
-    for _, _, types, lo, hi in plans:
-        for closing in range(4):
+    # First a mixed plan: every allowed type, as many working days as the demanded shift
+    # lengths suggest, minutes brought into range afterwards by swapping types. Rows of one
+    # length cannot cover demand for the other lengths (Instance21 left its 12-hour shifts open).
+    lengths = [length[s] for s in allowed if length[s] > 0]
+    if len(set(lengths)) > 1:
+        weight = {s: 1 + sum(max(0, need.get((d, s), 0)) for d in range(horizon)) for s in allowed}
+        average = sum(length[s] * weight[s] for s in allowed) / sum(weight.values())
+        middle = round((emp.min_minutes + emp.max_minutes) / 2 / average)
+        lo = max(-(-emp.min_minutes // max(lengths)), middle - 2)
+        hi = min(emp.max_minutes // min(lengths), middle + 2, horizon)
+        if lo <= hi:
+            plans.insert(0, (len(allowed), 0, allowed, lo, hi))
+    for _, mixed, types, lo, hi in plans:
+        for closing in range(4 if mixed else 2):
             row = _try_plan(problem, emp, need, types, lo, hi, banned, n_weekends, closing, rng)
+            if row is not None and mixed == 0:
+                row = _fix_minutes(emp, row, types, length, banned, need, horizon)
             if row is not None:
                 return row
     return None
+
+
+def _fix_minutes(
+    emp: Employee,
+    row: tuple[str | None, ...],
+    types: list[str],
+    length: dict[str, int],
+    banned: dict[str, frozenset[str]],
+    need: dict[tuple[int, str], int],
+    horizon: int,
+) -> tuple[str | None, ...] | None:
+    """Swap shift types on working days until the minutes are within the contract."""
+    cells = list(row)
+    used = {s: cells.count(s) for s in types}
+    total = sum(length[c] for c in cells if c is not None)
+    while not emp.min_minutes <= total <= emp.max_minutes:
+        too_long = total > emp.max_minutes
+        best = None
+        for d, cur in enumerate(cells):
+            if cur is None:
+                continue
+            prev = cells[d - 1] if d > 0 else None
+            nxt = cells[d + 1] if d + 1 < horizon else None
+            for t in types:
+                delta = length[t] - length[cur]
+                if (delta < 0) != too_long or delta == 0:
+                    continue
+                if used[t] >= emp.limit_for(t, horizon):
+                    continue
+                if (prev is not None and t in banned[prev]) or (
+                    nxt is not None and nxt in banned[t]
+                ):
+                    continue
+                loss = need.get((d, cur), 0) - need.get((d, t), 0)
+                key = (loss, -abs(delta))
+                if best is None or key < best[0]:
+                    best = (key, d, t, delta)
+        if best is None:
+            return None
+        _, d, t, delta = best
+        used[cells[d]] -= 1
+        used[t] += 1
+        cells[d] = t
+        total += delta
+    return tuple(cells)
 
 
 def _try_plan(
