@@ -15,8 +15,8 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, Role
 from bank.models import DeclaredCommitment, RateBand, Shift, ShiftStatus
 from rota import services
-from rota.api_rotas import RotaCreateSchema
 from rota.models import Rota, RotaSolveRun, RotaStatus
+from rota.schemas_rotas import RotaCreateSchema
 from tests.factories import (
     NOW,
     DeclaredCommitmentFactory,
