@@ -183,7 +183,8 @@ class GapResult:
         assignments: The proposals, each checked against every safe-working rule.
         left_open: Every shift without a proposal, with its reason.
         objective: Objective value of the proposals (higher is better).
-        best_bound: CP-SAT's best bound on the objective of the pruned model.
+        best_bound: CP-SAT's best bound on the objective of the pruned model (a shift refilled
+            from its full list afterwards can take the objective past it).
         penalties: Named terms of the objective (fill, urgent, soon, preference, fairness, cost).
         seconds: Wall time of the run.
         upper_bound: Most shifts any proposal could fill: a matching that ignores the rules.
