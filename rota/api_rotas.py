@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, g
 from flask_smorest import Blueprint
 
 from app.api_support import token_required
 from app.db import transaction, utcnow
+from app.extensions import db
 from app.models import Role, Trust
 from app.tenancy import get_scoped, scope_for
 from rota import services
+from rota.models import Rota
 from rota.schemas_rotas import (
     RotaCoverAddSchema,
     RotaCreateSchema,
@@ -31,6 +34,7 @@ from rota.schemas_rotas import (
     RotaShiftTypeAddSchema,
     RotaSolveRunSchema,
     RotaSolveSchema,
+    RotaSummarySchema,
 )
 
 blp = Blueprint(
@@ -54,6 +58,17 @@ def create_rota(data: dict, trust_id: int) -> Any:
     with transaction():
         rota = services.define_rota(trust, g.user, data, now=utcnow())
     return rota
+
+
+@blp.route("/trusts/<int:trust_id>/rotas")
+@blp.response(200, RotaSummarySchema(many=True))
+@token_required
+def list_rotas(trust_id: int) -> Any:
+    """The Trust's rotas, latest first."""
+    trust = get_scoped(Trust, trust_id, services.rota_scope(g.user), what="Trust")
+    return db.session.scalars(
+        sa.select(Rota).where(Rota.trust_id == trust.id).order_by(Rota.starts_on.desc(), Rota.id)
+    ).all()
 
 
 @blp.route("/rotas/<int:rota_id>")

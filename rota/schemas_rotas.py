@@ -183,6 +183,17 @@ class RotaSchema(ma.Schema):
     assignments = fields.List(fields.Nested(RotaAssignmentSchema))
 
 
+class RotaSummarySchema(ma.Schema):
+    id = fields.Integer()
+    department_id = fields.Integer()
+    department_name = fields.String(attribute="department.name")
+    name = fields.String()
+    starts_on = fields.Date()
+    weeks = fields.Integer()
+    status = fields.String()
+    published_at = fields.AwareDateTime(allow_none=True)
+
+
 class RotaReviewSchema(ma.Schema):
     rota = fields.Nested(RotaSchema)
     objective = fields.Integer(metadata={"description": "Total cost of the penalties"})

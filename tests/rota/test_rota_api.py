@@ -105,6 +105,8 @@ def test_a_workforce_team_defines_a_rota_with_cover_by_grade(ward, api_client):
     assert rota["members"][2]["leave"] == ["2026-11-11", "2026-11-12"]
     assert rota["members"][0]["rule_set"] == "doctor_in_training"
 
+    listed = api.get(f"/api/v1/trusts/{trust.id}/rotas").get_json()
+    assert [(r["id"], r["department_name"]) for r in listed] == [(rota["id"], "Acute Medical Unit")]
     review = api.get(f"/api/v1/rotas/{rota['id']}").get_json()
     assert review["publishable"] is True
     # Nobody rostered yet: every line short, 5 people a day.
@@ -138,6 +140,7 @@ def test_another_trusts_rota_is_not_found(ward, api_client):
     rota = define(api_client(team), trust, department, regs, fy1s)
     stranger = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
     assert stranger.get(f"/api/v1/rotas/{rota['id']}").status_code == 404
+    assert stranger.get(f"/api/v1/trusts/{trust.id}/rotas").status_code == 404
     assert stranger.post(f"/api/v1/rotas/{rota['id']}/publish").status_code == 404
     assert stranger.post(f"/api/v1/rotas/{rota['id']}/solve", json={}).status_code == 404
     assert stranger.post(f"/api/v1/trusts/{trust.id}/rotas", json={}).status_code in (404, 422)
