@@ -39,6 +39,7 @@ from bank.models import (
     Shift,
     ShiftStatus,
     Tier,
+    bank_trusts,
 )
 from bank.rules import Commitment, WorkerSchedule
 from bank.services.memberships import rule_set_for_worker, settings_of
@@ -155,18 +156,20 @@ def _commitments(
 def worker_context(worker: Worker, now: datetime) -> WorkerContext:
     """Load what judging shifts for `worker` needs (a handful of queries, once)."""
     own, collaborative = set(), set()
-    memberships = db.session.scalars(
-        sa.select(BankMembership).where(
+    banks = db.session.execute(  # one query: each approved bank, with its member Trusts
+        sa.select(Bank.kind, Bank.trust_id, bank_trusts.c.trust_id)
+        .join(BankMembership, BankMembership.bank_id == Bank.id)
+        .outerjoin(bank_trusts, bank_trusts.c.bank_id == Bank.id)
+        .where(
             BankMembership.worker_id == worker.id,
             BankMembership.status == MembershipStatus.APPROVED,
         )
     )
-    for membership in memberships:
-        bank = membership.bank
-        if bank.kind == BankKind.TRUST:
-            own.add(bank.trust_id)
-        else:
-            collaborative.update(t.id for t in bank.member_trusts)
+    for kind, own_trust_id, member_trust_id in banks:
+        if kind == BankKind.TRUST:
+            own.add(own_trust_id)
+        elif member_trust_id is not None:
+            collaborative.add(member_trust_id)
     trust_ids = sorted(own | collaborative)
     names = dict(db.session.execute(sa.select(Trust.id, Trust.name)).all())
     settings = settings_of(worker)
