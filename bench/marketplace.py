@@ -12,8 +12,10 @@ the same search with no limit, judging every open shift the worker's banks show;
 with the app's startup objects frozen out of the garbage collector (`gc.freeze()`), which shows
 what the full collections cost (`gc_ms`: their time per search). Each worker's figure is the
 best of three searches, each from a fresh session (the machine is shared: the load average is
-printed); `cpu_p95_ms` is this process's CPU time alone; `json_p95_ms` adds writing the answer
-as the API does (`VerdictSchema`).
+printed); `p95_no_wait_ms` is the wall time less what this process and its PostgreSQL backend
+spent waiting for a CPU held by other processes (Linux schedstat): near what an idle machine
+would show; `cpu_p95_ms` is this process's CPU time alone; `json_p95_ms` adds writing the
+answer as the API does (`VerdictSchema`).
 Run alone: ``python -m bench.marketplace [--profile]``.
 """
 
@@ -26,6 +28,7 @@ import os
 import random
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.harness import app_on, database, flask, flask_env, median, percentile
@@ -164,12 +167,39 @@ class _GcClock:
         gc.callbacks.remove(self)
 
 
+def _cpu_wait_ns(pids: list[int]) -> int | None:
+    """Nanoseconds these processes have spent runnable but waiting for a CPU (Linux
+    /proc/<pid>/schedstat, second field); None where that cannot be read."""
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+    return total
+
+
+def _backend_pid() -> int | None:
+    """The PostgreSQL server process answering this session (None on SQLite)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+
+
 def time_searches(
     worker_ids: list[int], now: datetime, limit: int | None, repeat: int = REPEAT
 ) -> dict:
     """Each worker's search, each time from a fresh session (nothing cached between
     searches); a worker's figure is the best of `repeat` (the machine is shared: the best
-    run is the one least slowed by other processes)."""
+    run is the one least slowed by other processes).
+
+    Besides the wall time: this process's CPU time, and the wall time less the time this
+    process and its PostgreSQL backend spent waiting for a CPU that others held (what the
+    search would take on an idle machine, near enough: client and server take turns)."""
     from app.extensions import db
     from app.models import Worker
     from bank.schemas import VerdictSchema
@@ -177,31 +207,38 @@ def time_searches(
 
     filters = SearchFilters() if limit is None else SearchFilters(limit=limit)
     schema = VerdictSchema(many=True)
-    wall, cpu, with_json, judged, eligible = [], [], [], [], []
+    wall, cpu, unwaited, with_json, judged, eligible = [], [], [], [], [], []
     with _GcClock() as gc_clock:
         for worker_id in worker_ids:
             runs = []
             for _ in range(repeat):
                 db.session.remove()
                 worker = db.session.get(Worker, worker_id)
+                pids = [os.getpid(), *filter(None, [_backend_pid()])]
+                waited = _cpu_wait_ns(pids)
                 start, start_cpu = time.perf_counter(), time.process_time()
                 verdicts = search_open_shifts(worker, now=now, filters=filters)
                 searched, searched_cpu = time.perf_counter(), time.process_time()
+                after = _cpu_wait_ns(pids)
                 json.dumps(schema.dump(verdicts))  # what the API adds: the JSON answer
+                took = (searched - start) * 1000
                 runs.append(
                     (
-                        (searched - start) * 1000,
+                        took,
                         (searched_cpu - start_cpu) * 1000,
+                        took - (after - waited) / 1e6 if None not in (waited, after) else None,
                         (time.perf_counter() - start) * 1000,
                     )
                 )
             wall.append(min(r[0] for r in runs))
             cpu.append(min(r[1] for r in runs))
-            with_json.append(min(r[2] for r in runs))
+            if runs[0][2] is not None:
+                unwaited.append(min(r[2] for r in runs))
+            with_json.append(min(r[3] for r in runs))
             judged.append(len(verdicts))
             eligible.append(sum(v.eligible for v in verdicts))
     db.session.remove()
-    for values in (wall, cpu, with_json):
+    for values in (wall, cpu, unwaited, with_json):
         values.sort()
     return {
         "searches": len(wall) * repeat,
@@ -210,6 +247,8 @@ def time_searches(
         "max_ms": wall[-1],
         "cpu_p50_ms": median(cpu),
         "cpu_p95_ms": percentile(cpu, 0.95),
+        "unwaited_p50_ms": median(unwaited),
+        "unwaited_p95_ms": percentile(unwaited, 0.95),
         "json_p50_ms": median(with_json),
         "json_p95_ms": percentile(with_json, 0.95),
         "gc_ms_per_search": gc_clock.seconds * 1000 / (len(wall) * repeat),
@@ -232,6 +271,14 @@ def profile_search(worker_ids: list[int], now: datetime, limit: int, top: int = 
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
     return out.getvalue()
+
+
+def _verdict(result: dict) -> str:
+    if result["p95_ms"] < TARGET_P95_MS:
+        return "met"
+    if result["unwaited_p95_ms"] < TARGET_P95_MS:
+        return "missed (met less CPU wait)"
+    return "missed"
 
 
 def run_marketplace(*, profile: bool = False, url: str | None = None) -> list[dict]:
@@ -269,10 +316,11 @@ def run_marketplace(*, profile: bool = False, url: str | None = None) -> list[di
                         "eligible": f"{result['eligible_mean']:.0f}",
                         "p50_ms": f"{result['p50_ms']:.1f}",
                         "p95_ms": f"{result['p95_ms']:.1f}",
+                        "p95_no_wait_ms": f"{result['unwaited_p95_ms']:.1f}",
                         "cpu_p95_ms": f"{result['cpu_p95_ms']:.1f}",
                         "gc_ms": f"{result['gc_ms_per_search']:.1f}",
                         "json_p95_ms": f"{result['json_p95_ms']:.1f}",
-                        "target": "met" if result["p95_ms"] < TARGET_P95_MS else "missed",
+                        "target": _verdict(result),
                         "build_s": f"{build_seconds:.0f}",
                         "load": f"{os.getloadavg()[0]:.1f}",
                     }
