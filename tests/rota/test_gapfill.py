@@ -28,6 +28,7 @@ def test_the_only_eligible_worker_is_proposed_and_booked_if_they_accept_assignme
     p = problem([shift(1, 0)], [worker(7, accepts_assignments=True)])
     result = solve_gaps(p, FAST)
     assert proposed(result) == {1: 7}
+    assert result.status == "OPTIMAL"
     assert result.assignments[0].book is True
     assert result.left_open == ()
     assert result.upper_bound == 1
@@ -104,6 +105,7 @@ def test_five_nights_in_a_row_are_cut_lazily_and_four_are_proposed():
     result = solve_gaps(p, FAST)
     assert len(result.assignments) == 4
     assert result.cuts >= 1 and result.rounds >= 2
+    assert result.status == "OPTIMAL"  # proved on the model with its cuts
     assert_safe(p, result)
 
 

@@ -179,7 +179,9 @@ class GapResult:
     """What the gap filler proposes.
 
     Attributes:
-        status: CP-SAT's status of the last solve (OPTIMAL, FEASIBLE, ...), or ``"GREEDY"``.
+        status: ``"OPTIMAL"`` when CP-SAT proved the proposals best on the pruned model with
+            every cut, ``"FEASIBLE"`` otherwise (always rule-clean), ``"GREEDY"`` for the
+            baseline.
         assignments: The proposals, each checked against every safe-working rule.
         left_open: Every shift without a proposal, with its reason.
         objective: Objective value of the proposals (higher is better).

@@ -293,8 +293,10 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
     gm = GapModel(prep)
     stats["model_s"] = time.perf_counter() - mark
     # The best rule-clean assignment so far: the greedy start is one.
-    best, status, bound = dict(start), "HINT", None
+    best, bound = dict(start), None
     best_score = score(prep, best)[0]
+    # OPTIMAL only when a solve proved it on the model that holds every cut and broke nothing.
+    status, statuses = "FEASIBLE", []
     chosen = best
     rounds = cuts = dropped = 0
     while True:
@@ -307,7 +309,7 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
         share = remaining if rounds == params.max_rounds else 0.7 * remaining
         solver = make_solver(share, params.workers, params.seed)
         code = solver.solve(gm.model)
-        status = solver.status_name(code)
+        statuses.append(solver.status_name(code))
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             break
         bound = solver.best_objective_bound
@@ -322,8 +324,9 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
             dropped += drop_breaches(prep, found)
             found = refill(prep, found)
         found_score = score(prep, found)[0]
-        if found_score > best_score:
+        if found_score >= best_score:
             best, best_score = found, found_score
+            status = "OPTIMAL" if code == cp_model.OPTIMAL and not bad else "FEASIBLE"
         if not bad or rounds >= params.max_rounds:
             break
         chosen = found
@@ -332,8 +335,11 @@ def solve_gaps(problem: GapProblem, params: GapParams = GapParams()) -> GapResul
     open_ = {sid: prep.eligible[sid] for sid in prep.eligible if sid not in best}
     chosen = refill(prep, best, open_, deadline - RESERVE / 2)
     stats["refilled"] = len(chosen) - len(best)
+    if stats["refilled"]:
+        status = "FEASIBLE"  # the refill found what the pruned model could not see
     stats["solve_s"] = time.perf_counter() - mark - stats["model_s"]
     stats.update({f"n_{k}": float(v) for k, v in gm.counts.items()})
+    stats["rounds_optimal"] = float(statuses.count("OPTIMAL"))
     return _result(
         prep,
         chosen,
