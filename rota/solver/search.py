@@ -164,8 +164,10 @@ def solve(
         problem: The rostering problem.
         time_limit: Wall-clock budget in seconds, model building included.
         workers: CP-SAT search threads.
-        seed: Random seed; the same seed draws the same neighbourhoods.
-        hint: A roster to start the full model from (need not be feasible).
+        seed: Random seed for CP-SAT and the neighbourhood draws (wall-clock limits still
+            let two runs with the same seed differ).
+        hint: A roster to start the full model from on small instances (need not be
+            feasible); larger ones start from the greedy rows.
         log: Called with progress lines when given.
 
     Returns:
