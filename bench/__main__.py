@@ -10,7 +10,8 @@ first-come greedy baseline, `ssb` the rota solver.
 
 The first table's first row, an authenticated API read served by gunicorn, is the baseline
 that later rows are compared to, measured in the same run. Figures are for this machine
-(`nproc` cores), printed with it.
+(`nproc` cores), printed with it; the server benchmarks also print the 1-minute load average
+as they finish, since on a shared machine other processes slow them down.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                         "per_second": f"{row['per_second']:.0f}",
                         "p50_ms": f"{row['p50_ms']:.1f}",
                         "p99_ms": f"{row['p99_ms']:.1f}",
+                        "load": f"{os.getloadavg()[0]:.1f}",
                     }
                 ]
             )
