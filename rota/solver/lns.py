@@ -157,9 +157,14 @@ def improve(
     picker = NeighbourhoodPicker(problem, rng, cells)
     best, best_cost = roster, roster_cost(problem, roster)
     rounds = improved = 0
-    while (remaining := deadline - time.monotonic()) > 0.05 and rounds != max_rounds:
+    build = 0.0
+    # Stop early enough that building one more sub-model cannot overrun the deadline.
+    while (remaining := deadline - time.monotonic()) > 0.05 + 2 * build and rounds != max_rounds:
         nb = picker.pick(best)
+        started = time.monotonic()
         sub = RosterModel(problem, best, nb.employees, nb.days)
+        build = max(build, time.monotonic() - started)
+        remaining = deadline - time.monotonic()
         solver = make_solver(
             min(slice_seconds, remaining), workers, rng.randrange(1 << 30), subsolvers
         )

@@ -27,10 +27,11 @@ from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
 from rota.solver.problem import Problem, Roster
 from rota.solver.result import SolveResult, SolveStatus, roster_cost, roster_penalties
 
-#: Up to this many shift variables the full model opens the search (instances 1 to 9): it finds
-#: good rosters and proves bounds there. Above it, the full model's first 30% of a minute found
-#: poor rosters (Instance15: 23020 at 18 s, when group construction and LNS reach ~10000).
-SMALL_MODEL_MAX_VARS = 3_000
+#: Up to this many shift variables the full model leads the search (instances 1 to 11): it finds
+#: good rosters and proves bounds there. On Instance11 (5304) a full-model minute reached 3626
+#: with a bound of 3441 where greedy + LNS reached 4003 with none. Above it, the full model is
+#: poor in a minute (Instance15: 23020 after 18 s, when greedy + LNS reach ~5300).
+SMALL_MODEL_MAX_VARS = 6_000
 
 
 def shift_variable_count(problem: Problem) -> int:
@@ -205,7 +206,7 @@ def solve(
             if not failed:
                 best.offer(greedy)
                 hint = greedy
-        if not _solve_full(problem, best, 0.25 * left(), workers, seed, hint, log):
+        if not _solve_full(problem, best, 0.5 * left(), workers, seed, hint, log):
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
             return result()
@@ -235,7 +236,7 @@ def solve(
 
     # The closing full-model solve is for the bound; it only pays where the LP is tight enough
     # to prove something within a minute (the small instances).
-    final_share = 0.2 if small else 0.0
+    final_share = 0.4 if small else 0.0
     # LNS slices: 0.6 s at 60 s on non-small instances. Measured on Instance13 (60 s, shared
     # machine): 0.3 s slices 8017, 0.6 s 6265-7083, 1.2 s 7243; growing neighbourhoods on any
     # improvement (not only on a proof) 18252.
