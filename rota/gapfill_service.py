@@ -40,8 +40,9 @@ from bank.models import (
     ShiftStatus,
 )
 from bank.rules import WorkerSchedule
-from bank.services.booking import WorkerContext, _commitments, book_shift, judge_shift
+from bank.services.booking import WorkerContext, _commitments, book_shift
 from bank.services.memberships import rule_set_for_worker, settings_of
+from passport.eligibility import evaluate
 from passport.services import RequirementIndex, trust_policies, worker_facts
 from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
 from rota.solver.gapfill import GapParams, GapProblem, GapResult, GapWorker, OpenShift, solve_gaps
@@ -163,8 +164,42 @@ def _label(refusal) -> str:
     return LABELS.get(refusal.code, refusal.code)
 
 
+def blocking(ctx: WorkerContext, shift: Shift) -> str | None:
+    """What keeps the worker off the shift other than the rules, as `judge_shift` judges it
+    (its first refusal), or None.
+
+    `judge_shift`'s own steps, from its pieces, without its safe-working check: a run judges
+    a million pairs at ICS scale and the rules are the solver's (a test holds the two equal).
+    """
+    worker = ctx.worker
+    if not ctx.sees(shift):
+        return LABELS["not_member"]
+    if shift.status != ShiftStatus.OPEN:
+        return LABELS["not_open"]
+    if shift.start_at <= ctx.now:
+        return LABELS["started"]
+    if shift.staff_group != worker.staff_group:
+        return LABELS["staff_group"]
+    if worker.grade not in (shift.acceptable_grades or [shift.grade]):
+        return LABELS["grade"]
+    requirements = ctx.requirement_index.requirements(
+        shift.trust_id,
+        worker.staff_group,
+        worker.grade,
+        shift.department_id,
+        tuple(shift.required_credentials or ()),
+    )
+    passport = evaluate(
+        ctx.facts, requirements, ctx.policies[shift.trust_id], shift.start_at, now=ctx.now
+    )
+    if passport.shortfalls:
+        return f"missing or invalid {passport.shortfalls[0].type_name}"
+    return None
+
+
 def _contexts(workers: list[Worker], now: datetime):
-    """(worker, `WorkerContext`, settings) for each worker, as `worker_context` builds them.
+    """(worker, `WorkerContext`, settings, commitments) for each worker, as `worker_context`
+    builds them.
 
     The same pieces, with what every worker shares (Trust names, requirements, policies) and
     what can be read at once (memberships, settings) loaded once for all: a run judges
@@ -190,26 +225,30 @@ def _contexts(workers: list[Worker], now: datetime):
     all_trusts = sorted(names)
     requirements = RequirementIndex(all_trusts)
     policies = trust_policies(all_trusts)
+    empty: dict[tuple[int, bool], WorkerSchedule] = {}
     for worker in workers:
         settings = settings_of(worker)
-        schedule = WorkerSchedule(
-            _commitments(worker, now, names),
-            rule_set_for_worker(worker),
-            opted_out=settings.wtr_opted_out,
-        )
+        rule_set = rule_set_for_worker(worker)
+        commitments = tuple(_commitments(worker, now, names))
+        # Judge eligibility against an empty schedule: the rules on the worker's real one
+        # (these same commitments) are the solver's to check, once per shift time rather than
+        # once per pair, and judging them here too would double a run's loading time.
+        key = (id(rule_set), settings.wtr_opted_out)
+        if key not in empty:
+            empty[key] = WorkerSchedule((), rule_set, opted_out=settings.wtr_opted_out)
         ctx = WorkerContext(
             worker=worker,
             now=now,
             own_bank_trust_ids=frozenset(own[worker.id]),
             collaborative_trust_ids=frozenset(collaborative[worker.id]),
             facts=worker_facts(worker.id),
-            schedule=schedule,
+            schedule=empty[key],
             requirement_index=requirements,
             policies=dict(policies),
             trust_names=names,
             instant_departments=frozenset(),
         )
-        yield worker, ctx, settings
+        yield worker, ctx, settings, commitments
 
 
 def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, Shift]]:
@@ -251,16 +290,14 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
     eligible: dict[int, list[int]] = defaultdict(list)
     excluded: dict[int, Counter] = defaultdict(Counter)
     people = []
-    for worker, ctx, settings in _contexts(workers, now):
-        commitments = ctx.schedule.commitments
+    for worker, ctx, settings, commitments in _contexts(workers, now):
         for shift in by_group[worker.staff_group]:
             if worker.grade not in (shift.acceptable_grades or [shift.grade]):
                 excluded[shift.id][LABELS["grade"]] += 1
                 continue
-            verdict = judge_shift(ctx, shift)
-            blocking = [r for r in verdict.refusals if r.code in NOT_RULES]
-            if blocking:
-                excluded[shift.id][_label(blocking[0])] += 1
+            why = blocking(ctx, shift)
+            if why:
+                excluded[shift.id][why] += 1
             else:
                 eligible[shift.id].append(worker.id)
         # Until workers can state preferred Trusts, their home Trust and the Trusts they

@@ -210,3 +210,28 @@ def test_the_page_starts_a_run_shows_proposals_and_reasons_and_applies_it(ics, a
     )
     assert applied.status_code == 302
     assert "Applied" in auth.client.get(response.headers["Location"]).text
+
+
+def test_loading_judges_eligibility_exactly_as_the_booking_service(ics):
+    from bank.services.booking import judge_shift, worker_context
+    from tests.factories import credential_type
+
+    credential_type("dbs_enhanced")
+    outsider = WorkerFactory(primary_trust=ics["home"])  # in no bank
+    fy1 = WorkerFactory(primary_trust=ics["home"], grade="FY1")
+    member_of_own_bank(fy1)
+    shifts = [
+        collaborative_shift(ics["other"], 1),
+        collaborative_shift(ics["other"], 2, grade="ST6"),
+        collaborative_shift(ics["other"], 3, required_credentials=["dbs_enhanced"]),
+        ShiftFactory(department__site__trust=ics["other"], tier=Tier.OWN_BANK),
+        collaborative_shift(ics["home"], -1),  # already started
+    ]
+    db.session.commit()
+    workers = [ics["keen"], ics["offered"], outsider, fy1]
+    for worker, ctx, _, _ in service._contexts(workers, NOW):
+        real = worker_context(worker, NOW)
+        for shift in shifts:
+            refusals = [r for r in judge_shift(real, shift).refusals if r.code in service.NOT_RULES]
+            expected = service._label(refusals[0]) if refusals else None
+            assert service.blocking(ctx, shift) == expected, (worker.id, shift.id)

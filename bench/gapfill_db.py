@@ -1,0 +1,120 @@
+"""The gap filler through the database: a run over a demo ICS, topped up to ~2,000 open shifts.
+
+    FLASK_APP=wsgi DATABASE_URL=... flask demo load --trusts 24 --workers 6000
+    DATABASE_URL=... .venv/bin/python -m bench.gapfill_db [--open 2000] [--time-limit 30]
+
+Adds open collaborative shifts for the coming week with one bulk insert (the demo's patterns,
+grades and rate cards) until the week holds ``--open`` of them, then runs the whole bank as the
+ICS administrator exactly as the page does (`start_run`, then `solve_run` inline) and prints
+how long loading (the booking service's eligibility for every worker) and solving took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def top_up(open_shifts: int, now: datetime, seed: int = 0) -> int:
+    """Add open collaborative shifts over the next 7 days until there are ``open_shifts``."""
+    from app.extensions import db
+    from app.models import Department
+    from app.reference import GRADES, StaffGroup
+    from bank.demo import PATTERNS
+    from bank.models import RateCard, Shift, ShiftStatus, Tier
+    from bank.services.shifts import band_for
+
+    until = now + timedelta(days=7)
+    have = db.session.scalar(
+        sa.select(sa.func.count(Shift.id)).where(
+            Shift.status == ShiftStatus.OPEN, Shift.start_at > now, Shift.start_at < until
+        )
+    )
+    rng = random.Random(seed)
+    departments = db.session.execute(sa.select(Department.id, Department.trust_id)).all()
+    rates = {
+        (r.trust_id, r.grade, r.band): r.pence_per_hour
+        for r in db.session.scalars(sa.select(RateCard))
+    }
+    today = now.astimezone(LONDON).date()
+    rows = []
+    for _ in range(max(0, open_shifts - have)):
+        department_id, trust_id = rng.choice(departments)
+        group = rng.choices([StaffGroup.MEDICAL, StaffGroup.NURSING], [0.6, 0.4])[0]
+        grade = rng.choice(GRADES[group][:-1])
+        begin, hours = rng.choice(PATTERNS)
+        day = today + timedelta(days=rng.randint(1, 6))
+        start = datetime.combine(day, begin, LONDON)
+        end = start + timedelta(hours=hours)
+        band = band_for(start, end)
+        position = GRADES[group].index(grade)
+        rows.append(
+            {
+                "trust_id": trust_id,
+                "department_id": department_id,
+                "staff_group": group,
+                "grade": grade,
+                "acceptable_grades": list(GRADES[group][max(0, position - 1) : position + 2]),
+                "required_credentials": [],
+                "start_at": start,
+                "end_at": end,
+                "band": band,
+                "pence_per_hour": rates[(trust_id, grade, band)],
+                "status": ShiftStatus.OPEN,
+                "tier": Tier.COLLABORATIVE,
+                "released_at": now,
+                "urgent": day <= today + timedelta(days=1),
+                "posted_at": now,
+            }
+        )
+    if rows:
+        db.session.execute(sa.insert(Shift), rows)
+        db.session.commit()
+    return have + len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from app import create_app
+    from app.db import transaction, utcnow
+    from app.extensions import db
+    from app.models import User
+    from rota import gapfill_service as service
+
+    parser = argparse.ArgumentParser(prog="python -m bench.gapfill_db", description=__doc__)
+    parser.add_argument("--open", type=int, default=2000)
+    parser.add_argument("--time-limit", type=int, default=30)
+    args = parser.parse_args(argv)
+    app = create_app()
+    with app.app_context():
+        now = utcnow()
+        count = top_up(args.open, now)
+        admin = db.session.scalar(sa.select(User).where(User.email == "ics.admin@demo.nhs.uk"))
+        with transaction():
+            run = service.start_run(
+                admin,
+                trust_id=None,
+                date_from=now,
+                date_to=now + timedelta(days=7),
+                time_limit=args.time_limit,
+                now=now,
+            )
+        started = time.perf_counter()
+        run = service.solve_run(run.id, now=now)  # as the page's background run does
+        total = time.perf_counter() - started
+        print(
+            f"open shifts {count}: run {total:.1f} s = loading {total - run.seconds:.1f} s "
+            f"+ solver {run.seconds} s; filled {run.filled} of {run.open_shifts}, "
+            f"bound {run.upper_bound}, {run.status.value}, solver {run.solver_status}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
