@@ -11,7 +11,7 @@ echo "== lint"
 $bin/ruff check .
 $bin/lint-imports --no-cache
 
-pgdir=$(mktemp -d /tmp/staffbank-pg.XXXXXX)
+pgdir=$(mktemp -d -t staffbank-pg.XXXXXX)
 pgport=${PGTEST_PORT:-$((20000 + RANDOM % 20000))}
 trap 'bash scripts/test-postgres.sh stop "$pgdir"' EXIT
 pgurl=$(bash scripts/test-postgres.sh start "$pgdir" "$pgport")

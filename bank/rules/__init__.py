@@ -2,7 +2,7 @@
 
 A pure package (standard library only: no Flask, no database) used alike by the booking
 service, the rota solver's model and the tests. The limits are data: one ``RuleSet`` per staff
-group, defaulting to the contract terms recorded in /work/shared/rules.md:
+group, defaulting to the contract terms recorded in shared/rules.md (beside the repository):
 
 - doctors in training: the 2016 Terms and Conditions of Service for NHS doctors and dentists in
   training (England), as amended in 2019 (NHS Employers working hours FAQs,

@@ -1,7 +1,7 @@
 """Rule sets: the safe-working limits of each staff group, as data.
 
-Every number here comes from /work/shared/rules.md; see the package docstring for the public
-sources. A limit set to ``None`` is not checked for that staff group.
+Every number here comes from shared/rules.md (beside the repository); see the package docstring
+for the public sources. A limit set to ``None`` is not checked for that staff group.
 """
 
 from __future__ import annotations
