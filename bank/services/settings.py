@@ -153,6 +153,28 @@ def update_bank_settings(
 # Declared substantive commitments ----------------------------------------------------------------
 
 
+def record_rota_work(
+    worker_id: int,
+    *,
+    trust_id: int | None,
+    start_at: datetime,
+    end_at: datetime,
+    description: str | None,
+) -> DeclaredCommitment:
+    """Record substantive rota work of a worker, which the safe-working rules then count: a
+    shift the worker declares, or one of a rota their Trust publishes (the caller audits)."""
+    commitment = DeclaredCommitment(
+        worker_id=worker_id,
+        trust_id=trust_id,
+        start_at=start_at,
+        end_at=end_at,
+        description=(description or "").strip()[:200] or "Substantive rota",
+    )
+    db.session.add(commitment)
+    db.session.flush()
+    return commitment
+
+
 def declare_commitment(
     worker: Worker,
     actor: User,
@@ -179,15 +201,9 @@ def declare_commitment(
         errors["trust_id"] = [f"No Trust with id {trust_id}"]
     if errors:
         raise ValidationFailed("The rota shift is not valid.", errors=errors)
-    commitment = DeclaredCommitment(
-        worker_id=worker.id,
-        trust_id=trust_id,
-        start_at=start_at,
-        end_at=end_at,
-        description=(description or "").strip() or "Substantive rota",
+    commitment = record_rota_work(
+        worker.id, trust_id=trust_id, start_at=start_at, end_at=end_at, description=description
     )
-    db.session.add(commitment)
-    db.session.flush()
     record_audit(
         "declared_commitment.created",
         commitment,

@@ -9,7 +9,8 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import Trust, User
 from app.notifications import notify
-from bank.models import DeclaredCommitment, Shift
+from bank.models import Shift
+from bank.services.settings import record_rota_work
 from bank.services.shifts import post_shift
 from rota.builder import ShiftTypeSpec, shift_times
 from rota.models import Rota, RotaStatus
@@ -66,9 +67,8 @@ def publish_rota(rota: Rota, actor: User, *, now: datetime) -> list[Shift]:
                 raise
             posted.append(shift)
     # The rota's shifts join each member's declared rota work, which the bank's booking checks
-    # count (bank.services.booking): a bank shift can then never break rest against the rota.
-    # bank offers no service to declare on someone's behalf (it asks the worker to be the
-    # actor), so the rows are written here, described so this rota can leave them out.
+    # count (bank.services.booking): a bank shift can then never break rest against the rota;
+    # the description lets this rota leave its own rows out when it is checked.
     for assignment in rota.assignments:
         st = types[assignment.shift_type_id]
         start, end = shift_times(
@@ -76,14 +76,12 @@ def publish_rota(rota: Rota, actor: User, *, now: datetime) -> list[Shift]:
             ShiftTypeSpec(st.id, st.code, st.name, st.starts_at, st.minutes),
             spec.day_index(assignment.on),
         )
-        db.session.add(
-            DeclaredCommitment(
-                worker_id=assignment.member.worker_id,
-                trust_id=rota.trust_id,
-                start_at=start,
-                end_at=end,
-                description=f"{_declared_as(rota)} ({st.name})"[:200],
-            )
+        record_rota_work(
+            assignment.member.worker_id,
+            trust_id=rota.trust_id,
+            start_at=start,
+            end_at=end,
+            description=f"{_declared_as(rota)} ({st.name})",
         )
     counts = Counter(a.member_id for a in rota.assignments)
     for member in rota.members:
