@@ -33,6 +33,7 @@ from rota.schemas_rotas import (
     RotaSchema,
     RotaShiftTypeAddSchema,
     RotaSolveRunSchema,
+    RotaSolveRunSummarySchema,
     RotaSolveSchema,
     RotaSummarySchema,
 )
@@ -92,6 +93,14 @@ def solve(data: dict, rota_id: int) -> Any:
         return services.run_solve(run.id)
     services.launch(current_app._get_current_object(), run.id)
     return run
+
+
+@blp.route("/rotas/<int:rota_id>/solve-runs")
+@blp.response(200, RotaSolveRunSummarySchema(many=True))
+@token_required
+def list_runs(rota_id: int) -> Any:
+    """The rota's solve runs, newest first: status, best cost, bound and time taken."""
+    return services.solve_runs(services.rota_for(g.user, rota_id))
 
 
 @blp.route("/rota-solve-runs/<int:run_id>")

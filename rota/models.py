@@ -210,3 +210,10 @@ class RotaSolveRun(IdMixin, db.Model):
     error: Mapped[str | None] = mapped_column(sa.Text)
 
     rota: Mapped[Rota] = relationship()
+
+    @property
+    def seconds(self) -> float | None:
+        """How long the run took, once it has ended."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 1)

@@ -223,6 +223,30 @@ class RotaSolveRunSchema(ma.Schema):
     error = fields.String(allow_none=True)
 
 
+class RotaSolveRunSummarySchema(ma.Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "queued, running, done or failed"})
+    solver_status = fields.String(
+        allow_none=True, metadata={"description": "OPTIMAL, FEASIBLE, INFEASIBLE or UNKNOWN"}
+    )
+    objective = fields.Integer(
+        attribute="best_objective",
+        allow_none=True,
+        metadata={"description": "Cost of the best rota found (lower is better)"},
+    )
+    bound = fields.Integer(
+        allow_none=True, metadata={"description": "No rota costs less than this (proved)"}
+    )
+    time_limit = fields.Integer()
+    seconds = fields.Float(
+        allow_none=True, metadata={"description": "How long it ran; none until it ends"}
+    )
+    created_at = fields.AwareDateTime()
+    started_at = fields.AwareDateTime(allow_none=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
 class RotaPublishedSchema(ma.Schema):
     rota = fields.Nested(RotaSchema)
     bank_shifts = fields.List(fields.Nested(ShiftSchema))

@@ -364,6 +364,7 @@ from rota.models import (  # noqa: E402
     RotaGradeGroup,
     RotaMember,
     RotaShiftType,
+    RotaSolveRun,
     RotaStatus,
     RuleSetCode,
 )
@@ -431,3 +432,16 @@ class RotaMemberFactory(BaseFactory):
     contracted_minutes_per_week = 40 * 60
     rule_set = RuleSetCode.DOCTOR_IN_TRAINING
     leave = factory.LazyFunction(list)
+
+
+class RotaSolveRunFactory(BaseFactory):
+    """A queued solve run of a rota, asked for at NOW with a 10-second limit."""
+
+    class Meta:
+        model = RotaSolveRun
+
+    rota = factory.SubFactory(RotaFactory)
+    trust_id = factory.SelfAttribute("rota.trust_id")
+    time_limit = 10
+    created_at = NOW
+    progress = factory.LazyFunction(list)

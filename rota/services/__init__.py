@@ -34,7 +34,7 @@ from rota.services.review import (
     review_cells,
     spec_from_rota,
 )
-from rota.services.solving import launch, run_review, run_solve, start_solve
+from rota.services.solving import launch, run_review, run_solve, solve_runs, start_solve
 
 __all__ = [
     "PenaltyLine",
@@ -63,6 +63,7 @@ __all__ = [
     "run_for",
     "run_review",
     "run_solve",
+    "solve_runs",
     "spec_from_rota",
     "start_solve",
 ]

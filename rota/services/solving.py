@@ -60,6 +60,17 @@ def start_solve(
     return run
 
 
+def solve_runs(rota: Rota) -> list[RotaSolveRun]:
+    """The rota's solve runs, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(RotaSolveRun)
+            .where(RotaSolveRun.rota_id == rota.id)
+            .order_by(RotaSolveRun.created_at.desc(), RotaSolveRun.id.desc())
+        )
+    )
+
+
 def launch(app: Flask, run_id: int) -> threading.Thread:
     """Run a solve in a background thread with its own app context.
 

@@ -5,6 +5,8 @@ Time is frozen at Monday 2 November 2026, 09:00 UTC; rotas start the Monday afte
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -15,7 +17,7 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, Role
 from bank.models import DeclaredCommitment, RateBand, Shift, ShiftStatus
 from rota import services
-from rota.models import Rota, RotaSolveRun, RotaStatus
+from rota.models import Rota, RotaSolveRun, RotaStatus, SolveRunStatus
 from rota.schemas_rotas import RotaCreateSchema
 from tests.factories import (
     NOW,
@@ -24,6 +26,7 @@ from tests.factories import (
     RateCardFactory,
     RotaCoverFactory,
     RotaMemberFactory,
+    RotaSolveRunFactory,
     TrustFactory,
     WorkerFactory,
     staff_user,
@@ -364,6 +367,7 @@ def test_the_rota_api_is_in_the_openapi_document(client):
         "/api/v1/rotas/{rota_id}",
         "/api/v1/rotas/{rota_id}/solve",
         "/api/v1/rota-solve-runs/{run_id}",
+        "/api/v1/rotas/{rota_id}/solve-runs",
         "/api/v1/rotas/{rota_id}/edits",
         "/api/v1/rotas/{rota_id}/publish",
     ):
@@ -461,3 +465,32 @@ def test_a_solve_runs_in_a_background_thread_with_its_own_app_context(app, ward)
     assert finished.status.value == "done", finished.error
     assert finished.started_at is not None and finished.progress
     assert db.session.get(Rota, rota.id).assignments
+
+
+def test_a_rotas_solve_runs_are_listed_newest_first_for_its_trust_only(api_client):
+    earlier = RotaSolveRunFactory(
+        status=SolveRunStatus.DONE,
+        created_at=NOW - timedelta(hours=1),
+        started_at=NOW - timedelta(hours=1),
+        finished_at=NOW - timedelta(hours=1) + timedelta(seconds=12.5),
+        solver_status="FEASIBLE",
+        best_objective=340,
+        bound=300,
+    )
+    rota = earlier.rota
+    latest = RotaSolveRunFactory(rota=rota)
+    RotaSolveRunFactory()  # another rota's run
+    api = api_client(staff_user(Role.WORKFORCE, rota.department.trust))
+
+    runs = api.get(f"/api/v1/rotas/{rota.id}/solve-runs").get_json()
+    assert [r["id"] for r in runs] == [latest.id, earlier.id]
+    assert runs[0]["status"] == "queued" and runs[0]["seconds"] is None
+    assert {k: runs[1][k] for k in ("status", "objective", "bound", "seconds")} == {
+        "status": "done",
+        "objective": 340,
+        "bound": 300,
+        "seconds": 12.5,
+    }
+    assert runs[1]["created_at"] == "2026-11-02T08:00:00+00:00"
+    stranger = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
+    assert stranger.get(f"/api/v1/rotas/{rota.id}/solve-runs").status_code == 404
