@@ -26,6 +26,7 @@ from rota.schemas_rotas import (
     RotaEditSchema,
     RotaGradeGroupAddSchema,
     RotaLeaveAddSchema,
+    RotaLeaveRemoveSchema,
     RotaMemberAddSchema,
     RotaPublishedSchema,
     RotaRequestAddSchema,
@@ -78,6 +79,17 @@ def list_rotas(trust_id: int) -> Any:
 def get_rota(rota_id: int) -> Any:
     """A rota with its roster, broken preferences and their costs, shortfalls and breaches."""
     return services.review(services.rota_for(g.user, rota_id))
+
+
+@blp.route("/rotas/<int:rota_id>", methods=["DELETE"])
+@blp.response(204)
+@token_required
+def delete_rota(rota_id: int) -> Any:
+    """Delete a draft rota with everything defined on it (409 once published)."""
+    rota = services.rota_for(g.user, rota_id)
+    with transaction():
+        services.delete_rota(rota, g.user, now=utcnow())
+    return None
 
 
 @blp.route("/rotas/<int:rota_id>/solve", methods=["POST"])
@@ -213,3 +225,38 @@ def remove_cover(rota_id: int, cover_id: int) -> Any:
 def remove_member(rota_id: int, member_id: int) -> Any:
     """Take a member (and their shifts, leave and requests) off a draft rota."""
     return _add(rota_id, services.remove_member, {"member_id": member_id})
+
+
+@blp.route("/rotas/<int:rota_id>/shift-types/<int:shift_type_id>", methods=["DELETE"])
+@blp.response(200, RotaSchema)
+@token_required
+def remove_shift_type(rota_id: int, shift_type_id: int) -> Any:
+    """Take a shift type off a draft rota, with its cover, the requests naming it and its
+    shifts on the rota."""
+    return _add(rota_id, services.remove_shift_type, {"shift_type_id": shift_type_id})
+
+
+@blp.route("/rotas/<int:rota_id>/grade-groups/<int:grade_group_id>", methods=["DELETE"])
+@blp.response(200, RotaSchema)
+@token_required
+def remove_grade_group(rota_id: int, grade_group_id: int) -> Any:
+    """Take a grade group and its cover off a draft rota (422 while staff are in it or
+    another group needs it on the same shift)."""
+    return _add(rota_id, services.remove_grade_group, {"grade_group_id": grade_group_id})
+
+
+@blp.route("/rotas/<int:rota_id>/members/<int:member_id>/leave", methods=["DELETE"])
+@blp.arguments(RotaLeaveRemoveSchema, location="query")
+@blp.response(200, RotaSchema)
+@token_required
+def remove_leave(data: dict, rota_id: int, member_id: int) -> Any:
+    """Take days of leave off a member of a draft rota."""
+    return _add(rota_id, services.remove_leave, {"member_id": member_id, **data})
+
+
+@blp.route("/rotas/<int:rota_id>/requests/<int:request_id>", methods=["DELETE"])
+@blp.response(200, RotaSchema)
+@token_required
+def remove_request(rota_id: int, request_id: int) -> Any:
+    """Take a member's request for or against a shift off a draft rota."""
+    return _add(rota_id, services.remove_request, {"request_id": request_id})

@@ -116,6 +116,14 @@ class RotaCoverSchema(ma.Schema):
     over_weight = fields.Integer()
 
 
+class RotaRequestSchema(ma.Schema):
+    id = fields.Integer()
+    on = fields.Date()
+    shift_type_id = fields.Integer()
+    wants = fields.Boolean()
+    weight = fields.Integer()
+
+
 class RotaMemberSchema(ma.Schema):
     id = fields.Integer()
     worker_id = fields.Integer()
@@ -125,6 +133,7 @@ class RotaMemberSchema(ma.Schema):
     contracted_hours = fields.Function(lambda m: m.contracted_minutes_per_week / 60)
     rule_set = fields.String()
     leave = fields.List(fields.String())
+    requests = fields.List(fields.Nested(RotaRequestSchema))
 
 
 class RotaAssignmentSchema(ma.Schema):
@@ -283,6 +292,11 @@ class RotaMemberAddSchema(ma.Schema):
 
 class RotaLeaveAddSchema(RotaLeaveInSchema):
     member_id = fields.Integer(required=True)
+
+
+class RotaLeaveRemoveSchema(ma.Schema):
+    first_day = fields.Date(required=True)
+    last_day = fields.Date(load_default=None, metadata={"description": "None: the first day only"})
 
 
 class RotaRequestAddSchema(ma.Schema):

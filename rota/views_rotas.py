@@ -112,6 +112,17 @@ PARTS: dict[str, tuple[str, Any, Any, Any]] = {
         services.add_leave,
         dict,
     ),
+    "leave-off": (
+        "lo_",
+        lambda: _form(
+            "lo_",
+            member_id=fields.Integer(required=True),
+            first_day=fields.Date(required=True),
+            last_day=fields.Date(load_default=None),
+        ),
+        services.remove_leave,
+        dict,
+    ),
     "requests": (
         "rq_",
         lambda: _form(
@@ -216,28 +227,55 @@ def rota(rota_id: int) -> Any:
     return _rota_page(services.rota_for(g.user, rota_id))
 
 
+# What the page's Remove buttons take off a draft rota: the form's field and its service.
+REMOVALS = {
+    "shift_type_id": services.remove_shift_type,
+    "grade_group_id": services.remove_grade_group,
+    "cover_id": services.remove_cover,
+    "member_id": services.remove_member,
+    "request_id": services.remove_request,
+}
+
+
 @blueprint.route("/workforce/rotas/<int:rota_id>/remove", methods=["POST"])
 @role_required(Role.WORKFORCE)
 def remove(rota_id: int) -> Any:
-    """Take a cover line or a member off the rota."""
+    """Take a shift type, grade group, cover line, member or request off the rota."""
     rota = services.rota_for(g.user, rota_id)
+    field = next((f for f in REMOVALS if f in request.form), "member_id")
     try:
         with transaction():
-            if cover_id := request.form.get("cover_id", type=int):
-                services.remove_cover(rota, g.user, cover_id=cover_id, now=utcnow())
-            else:
-                member_id = request.form.get("member_id", type=int) or 0
-                services.remove_member(rota, g.user, member_id=member_id, now=utcnow())
+            REMOVALS[field](
+                rota, g.user, now=utcnow(), **{field: request.form.get(field, 0, type=int)}
+            )
         flash("Removed.", "success")
     except DomainError as error:
-        flash(error.detail, "error")
+        flash(" ".join(m for ms in error.errors.values() for m in ms) or error.detail, "error")
     return redirect(url_for("rota.rota", rota_id=rota_id))
+
+
+@blueprint.route("/workforce/rotas/<int:rota_id>/delete", methods=["GET", "POST"])
+@role_required(Role.WORKFORCE)
+def delete(rota_id: int) -> Any:
+    """Ask to confirm, then delete a draft rota."""
+    rota = services.rota_for(g.user, rota_id)
+    if request.method == "GET":
+        return render_template("rota/delete.html", rota=rota)
+    name, trust_id = rota.name, rota.trust_id
+    try:
+        with transaction():
+            services.delete_rota(rota, g.user, now=utcnow())
+    except DomainError as error:
+        flash(error.detail, "error")
+        return redirect(url_for("rota.rota", rota_id=rota_id))
+    flash(f"Rota {name} deleted.", "success")
+    return redirect(url_for("rota.rotas", trust=trust_id))
 
 
 @blueprint.route("/workforce/rotas/<int:rota_id>/<part>", methods=["POST"])
 @role_required(Role.WORKFORCE)
 def add_part(rota_id: int, part: str) -> Any:
-    """Add a shift type, grade group, cover line, member, leave or request."""
+    """Add a shift type, grade group, cover line, member, leave or request; take leave off."""
     rota = services.rota_for(g.user, rota_id)
     if part not in PARTS:
         return redirect(url_for("rota.rota", rota_id=rota.id))
@@ -247,7 +285,7 @@ def add_part(rota_id: int, part: str) -> Any:
         try:
             with transaction():
                 service(rota, g.user, now=utcnow(), **arguments(data))
-            flash("Added.", "success")
+            flash("Leave removed." if part == "leave-off" else "Added.", "success")
             return redirect(url_for("rota.rota", rota_id=rota.id) + f"#{part}")
         except DomainError as error:
             errors = _prefixed(prefix, error.errors or {"_": [error.detail]})

@@ -4,8 +4,9 @@ Services flush and never commit; the entry point wraps each call in `app.db.tran
 The one exception is `run_solve`, the body of a solve run, which is itself an entry point
 (it runs outside any request) and commits its progress as it goes.
 
-One module per stage: `definition` (the rota's parts), `review` (reading a rota into the
-builder's terms, its review, editing by hand), `solving` (solve runs), `publishing`.
+One module per stage: `definition` (the rota's parts), `removing` (taking parts off a draft,
+deleting a draft), `review` (reading a rota into the builder's terms, its review, editing by
+hand), `solving` (solve runs), `publishing`.
 """
 
 from rota.services.common import rota_for, rota_scope, run_for
@@ -18,11 +19,18 @@ from rota.services.definition import (
     add_shift_type,
     create_rota,
     define_rota,
-    remove_cover,
-    remove_member,
     rule_set_code_for,
 )
 from rota.services.publishing import publish_rota
+from rota.services.removing import (
+    delete_rota,
+    remove_cover,
+    remove_grade_group,
+    remove_leave,
+    remove_member,
+    remove_request,
+    remove_shift_type,
+)
 from rota.services.review import (
     PenaltyLine,
     Review,
@@ -34,7 +42,14 @@ from rota.services.review import (
     review_cells,
     spec_from_rota,
 )
-from rota.services.solving import launch, run_review, run_solve, solve_runs, start_solve
+from rota.services.solving import (
+    launch,
+    live_run,
+    run_review,
+    run_solve,
+    solve_runs,
+    start_solve,
+)
 
 __all__ = [
     "PenaltyLine",
@@ -50,11 +65,17 @@ __all__ = [
     "create_rota",
     "current_cells",
     "define_rota",
+    "delete_rota",
     "edit_assignment",
     "launch",
+    "live_run",
     "publish_rota",
     "remove_cover",
+    "remove_grade_group",
+    "remove_leave",
     "remove_member",
+    "remove_request",
+    "remove_shift_type",
     "review",
     "review_cells",
     "rota_for",

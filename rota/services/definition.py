@@ -275,31 +275,6 @@ def add_request(
     return request
 
 
-def remove_cover(rota: Rota, actor: User, *, cover_id: int, now: datetime) -> Rota:
-    """Take a cover line off a draft rota."""
-    _draft(rota)
-    cover = next((c for c in rota.covers if c.id == cover_id), None)
-    if cover is None:
-        raise ValidationFailed.on("cover_id", "Choose one of this rota's cover lines")
-    rota.covers.remove(cover)
-    db.session.flush()
-    _audit("rota.cover_removed", rota, actor, now, cover_id=cover_id)
-    return rota
-
-
-def remove_member(rota: Rota, actor: User, *, member_id: int, now: datetime) -> Rota:
-    """Take a member off a draft rota, with their shifts, leave and requests."""
-    _draft(rota)
-    member = _member(rota, member_id)
-    for assignment in [a for a in rota.assignments if a.member_id == member.id]:
-        rota.assignments.remove(assignment)
-    db.session.flush()
-    rota.members.remove(member)
-    db.session.flush()
-    _audit("rota.member_removed", rota, actor, now, member_id=member_id)
-    return rota
-
-
 def define_rota(trust: Trust, actor: User, data: dict[str, Any], *, now: datetime) -> Rota:
     """A whole rota in one go: shift types and grade groups by code and name, cover, members
     with leave and requests. Errors name the field's path (``members.0.worker_id``)."""

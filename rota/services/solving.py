@@ -36,14 +36,7 @@ def start_solve(
     if not rota.shift_types:
         errors["time_limit"] = ["Add shift types to the rota before building it"]
     _fail(errors)
-    unfinished = db.session.scalars(
-        sa.select(RotaSolveRun).where(
-            RotaSolveRun.rota_id == rota.id,
-            RotaSolveRun.status.in_([SolveRunStatus.QUEUED, SolveRunStatus.RUNNING]),
-        )
-    ).all()
-    # A run past its time limit by a wide margin died with its process: it holds nothing.
-    if any(r.created_at + timedelta(seconds=r.time_limit + STALE_AFTER) > now for r in unfinished):
+    if live_run(rota, now) is not None:
         raise Conflict("The solver is already building this rota.")
     run = RotaSolveRun(
         rota_id=rota.id,
@@ -58,6 +51,25 @@ def start_solve(
     db.session.flush()
     _audit("rota.solve_started", rota, actor, now, run_id=run.id, time_limit=time_limit)
     return run
+
+
+def live_run(rota: Rota, now: datetime) -> RotaSolveRun | None:
+    """The rota's run the solver is on (queued or running), if any."""
+    unfinished = db.session.scalars(
+        sa.select(RotaSolveRun).where(
+            RotaSolveRun.rota_id == rota.id,
+            RotaSolveRun.status.in_([SolveRunStatus.QUEUED, SolveRunStatus.RUNNING]),
+        )
+    ).all()
+    # A run past its time limit by a wide margin died with its process: it holds nothing.
+    return next(
+        (
+            r
+            for r in unfinished
+            if r.created_at + timedelta(seconds=r.time_limit + STALE_AFTER) > now
+        ),
+        None,
+    )
 
 
 def solve_runs(rota: Rota) -> list[RotaSolveRun]:

@@ -12,11 +12,13 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Role
 from bank.models import RateBand, Shift
+from rota.models import Rota
 from tests.browser.test_sign_in import sign_in
 from tests.factories import (
     NOW,
     DepartmentFactory,
     RateCardFactory,
+    RotaFactory,
     TrustFactory,
     WorkerFactory,
     staff_user,
@@ -80,3 +82,22 @@ def test_a_workforce_team_builds_reviews_and_publishes_a_rota(page):
         expect(page.get_by_test_id("rota-status")).to_contain_text("unfilled shifts were posted")
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(Shift.id))) >= 4
+
+
+def test_a_draft_rota_is_deleted_once_the_user_confirms(page):
+    trust = TrustFactory(name="Ribble Hospitals")
+    RotaFactory(department__site__trust=trust, name="AMU spare")
+    team = staff_user(Role.WORKFORCE, trust)
+    with time_machine.travel(NOW, tick=False):
+        sign_in(page, team.email)
+        page.get_by_role("link", name="Rotas").click()
+        page.get_by_role("link", name="AMU spare").click()
+        page.get_by_role("link", name="Delete rota").click()
+        expect(page.get_by_role("heading", name="Are you sure")).to_be_visible()
+        page.get_by_role("link", name="No, keep it").click()
+        page.get_by_role("link", name="Delete rota").click()
+        page.get_by_role("button", name="Yes, delete this rota").click()
+        expect(page.get_by_text("Rota AMU spare deleted.")).to_be_visible()
+        expect(page.get_by_test_id("rotas")).to_contain_text("No rotas yet.")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Rota.id))) == 0

@@ -17,7 +17,15 @@ from app.extensions import db
 from app.models import AuditEvent, Notification, Role
 from bank.models import DeclaredCommitment, RateBand, Shift, ShiftStatus
 from rota import services
-from rota.models import Rota, RotaSolveRun, RotaStatus, SolveRunStatus
+from rota.models import (
+    Rota,
+    RotaGradeGroup,
+    RotaMember,
+    RotaShiftType,
+    RotaSolveRun,
+    RotaStatus,
+    SolveRunStatus,
+)
 from rota.schemas_rotas import RotaCreateSchema
 from tests.factories import (
     NOW,
@@ -25,6 +33,7 @@ from tests.factories import (
     DepartmentFactory,
     RateCardFactory,
     RotaCoverFactory,
+    RotaFactory,
     RotaMemberFactory,
     RotaSolveRunFactory,
     TrustFactory,
@@ -362,12 +371,17 @@ def test_one_solve_at_a_time_until_a_lost_run_goes_stale(app, ward, api_client, 
 
 def test_the_rota_api_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "delete" in paths["/api/v1/rotas/{rota_id}"]
     for path in (
         "/api/v1/trusts/{trust_id}/rotas",
         "/api/v1/rotas/{rota_id}",
         "/api/v1/rotas/{rota_id}/solve",
         "/api/v1/rota-solve-runs/{run_id}",
         "/api/v1/rotas/{rota_id}/solve-runs",
+        "/api/v1/rotas/{rota_id}/shift-types/{shift_type_id}",
+        "/api/v1/rotas/{rota_id}/grade-groups/{grade_group_id}",
+        "/api/v1/rotas/{rota_id}/members/{member_id}/leave",
+        "/api/v1/rotas/{rota_id}/requests/{request_id}",
         "/api/v1/rotas/{rota_id}/edits",
         "/api/v1/rotas/{rota_id}/publish",
     ):
@@ -494,3 +508,99 @@ def test_a_rotas_solve_runs_are_listed_newest_first_for_its_trust_only(api_clien
     assert runs[1]["created_at"] == "2026-11-02T08:00:00+00:00"
     stranger = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
     assert stranger.get(f"/api/v1/rotas/{rota.id}/solve-runs").status_code == 404
+
+
+def test_a_draft_rota_is_deleted_with_its_parts_and_runs_and_the_deletion_audited(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    RotaSolveRunFactory(
+        rota=db.session.get(Rota, rota["id"]),
+        status=SolveRunStatus.DONE,
+        finished_at=NOW,
+    )
+    stranger = api_client(staff_user(Role.WORKFORCE, TrustFactory()))
+    assert stranger.delete(f"/api/v1/rotas/{rota['id']}").status_code == 404
+
+    response = api.delete(f"/api/v1/rotas/{rota['id']}")
+    assert response.status_code == 204 and response.get_data() == b""
+    assert api.get(f"/api/v1/rotas/{rota['id']}").status_code == 404
+    for model in (Rota, RotaSolveRun, RotaMember, RotaShiftType, RotaGradeGroup):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(model)) == 0
+    audit = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "rota.deleted"))
+    assert audit.object_id == str(rota["id"]) and audit.actor_user_id == team.id
+    assert audit.trust_id == trust.id and audit.after["name"] == "AMU November"
+
+
+def test_a_published_rota_cannot_be_deleted(api_client):
+    rota = RotaFactory(status=RotaStatus.PUBLISHED)
+    api = api_client(staff_user(Role.WORKFORCE, rota.department.trust))
+    response = api.delete(f"/api/v1/rotas/{rota.id}")
+    assert response.status_code == 409
+    problem = response.get_json()
+    assert problem["status"] == 409 and "published" in problem["detail"]
+    assert response.content_type == "application/problem+json"
+    assert db.session.get(Rota, rota.id) is not None
+
+
+def test_a_rota_the_solver_is_building_cannot_be_deleted(api_client):
+    run = RotaSolveRunFactory(status=SolveRunStatus.RUNNING, started_at=NOW)
+    api = api_client(staff_user(Role.WORKFORCE, run.rota.department.trust))
+    response = api.delete(f"/api/v1/rotas/{run.rota_id}")
+    assert response.status_code == 409
+    assert "solver is building" in response.get_json()["detail"]
+
+
+def test_shift_types_grade_groups_leave_and_requests_come_off_a_draft_rota(ward, api_client):
+    trust, department, team, regs, fy1s = ward
+    api = api_client(team)
+    rota = define(api, trust, department, regs, fy1s)
+    base = f"/api/v1/rotas/{rota['id']}"
+    day, night = (st["id"] for st in rota["shift_types"])
+    registrar, fy1 = (g["id"] for g in rota["grade_groups"])
+    reg = rota["members"][0]["id"]
+    api.post(f"{base}/edits", json={"member_id": reg, "on": MONDAY, "shift_type_id": night})
+
+    # The night goes with its cover, the FY1s' requests against it and the rostered night.
+    after = api.delete(f"{base}/shift-types/{night}").get_json()
+    assert [st["id"] for st in after["shift_types"]] == [day]
+    assert {c["shift_type_id"] for c in after["covers"]} == {day}
+    assert after["assignments"] == [] and all(m["requests"] == [] for m in after["members"])
+    assert api.delete(f"{base}/shift-types/{night}").status_code == 422
+
+    refused = api.delete(f"{base}/grade-groups/{registrar}")
+    assert refused.status_code == 422
+    assert (
+        "Take the 2 members of Registrar off" in refused.get_json()["errors"]["grade_group_id"][0]
+    )
+    for member in rota["members"][2:]:
+        api.delete(f"{base}/members/{member['id']}")
+    gone = api.delete(f"{base}/grade-groups/{fy1}").get_json()
+    assert [g["id"] for g in gone["grade_groups"]] == [registrar]
+    assert {c["grade_group_id"] for c in gone["covers"]} == {registrar}
+
+    wish = api.post(
+        f"{base}/requests",
+        json={"member_id": reg, "on": MONDAY, "shift_type_id": day, "wants": True},
+    ).get_json()["members"][0]["requests"][0]
+    assert api.delete(f"{base}/requests/{wish['id']}").get_json()["members"][0]["requests"] == []
+
+    api.post(
+        f"{base}/leave",
+        json={"member_id": reg, "first_day": "2026-11-10", "last_day": "2026-11-13"},
+    )
+    left = api.delete(
+        f"{base}/members/{reg}/leave?first_day=2026-11-11&last_day=2026-11-12"
+    ).get_json()
+    assert left["members"][0]["leave"] == ["2026-11-10", "2026-11-13"]
+    one = api.delete(f"{base}/members/{reg}/leave?first_day=2026-11-13").get_json()
+    assert one["members"][0]["leave"] == ["2026-11-10"]
+    none = api.delete(f"{base}/members/{reg}/leave?first_day=2026-11-14")
+    assert none.status_code == 422 and "no leave" in none.get_json()["errors"]["first_day"][0]
+    actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+    assert {
+        "rota.shift_type_removed",
+        "rota.grade_group_removed",
+        "rota.request_removed",
+        "rota.leave_removed",
+    } <= actions

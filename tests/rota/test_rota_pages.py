@@ -11,11 +11,15 @@ import time_machine
 from app.extensions import db
 from app.models import Role
 from bank.models import RateBand, Shift
-from rota.models import Rota, RotaAssignment, RotaSolveRun
+from rota.models import Rota, RotaAssignment, RotaSolveRun, RotaStatus
 from tests.factories import (
     NOW,
     DepartmentFactory,
     RateCardFactory,
+    RotaFactory,
+    RotaGradeGroupFactory,
+    RotaMemberFactory,
+    RotaShiftTypeFactory,
     TrustFactory,
     WorkerFactory,
     staff_user,
@@ -167,3 +171,55 @@ def test_a_rota_is_defined_built_edited_and_published_through_its_pages(app, cli
     page = client.get(path).get_data(as_text=True)
     assert "Published" in page
     assert db.session.scalar(sa.select(sa.func.count(Shift.id))) == 7 - 1
+
+
+def test_a_draft_rota_is_deleted_after_a_confirmation_page(client, auth, team):
+    rota = RotaFactory(department=team.departments[0], name="AMU spare")
+    path = f"/workforce/rotas/{rota.id}"
+    assert f'href="{path}/delete"' in client.get(path).get_data(as_text=True)
+    confirm = client.get(f"{path}/delete").get_data(as_text=True)
+    assert "Are you sure you want to delete AMU spare?" in confirm
+    assert db.session.get(Rota, rota.id) is not None  # asking deletes nothing
+
+    deleted = auth.post(f"{path}/delete", form_page=f"{path}/delete")
+    assert deleted.status_code == 302 and deleted.location.startswith("/workforce/rotas?")
+    assert "Rota AMU spare deleted." in client.get(deleted.location).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Rota.id))) == 0
+
+
+def test_a_published_rota_offers_no_delete_and_refuses_one(client, auth, team):
+    rota = RotaFactory(department=team.departments[0], status=RotaStatus.PUBLISHED)
+    path = f"/workforce/rotas/{rota.id}"
+    assert "Delete rota" not in client.get(path).get_data(as_text=True)
+    refused = auth.post(f"{path}/delete", form_page=f"{path}/delete")
+    assert refused.status_code == 302 and refused.location == path
+    assert "cannot be deleted" in client.get(path).get_data(as_text=True)
+    assert db.session.get(Rota, rota.id) is not None
+
+
+def test_parts_of_a_draft_come_off_through_the_page(client, auth, team):
+    member = RotaMemberFactory(
+        grade_group__rota__department=team.departments[0], leave=["2026-11-10", "2026-11-11"]
+    )
+    rota = member.rota
+    night = RotaShiftTypeFactory(rota=rota)
+    spare = RotaGradeGroupFactory(rota=rota, name="Spare")
+    path = f"/workforce/rotas/{rota.id}"
+
+    removed = auth.post(f"{path}/remove", {"shift_type_id": night.id}, form_page=path)
+    assert removed.status_code == 302
+    auth.post(f"{path}/remove", {"grade_group_id": spare.id}, form_page=path)
+    refused = auth.post(f"{path}/remove", {"grade_group_id": member.grade_group_id}, form_page=path)
+    assert "off the rota first" in client.get(refused.location).get_data(as_text=True)
+    off = auth.post(
+        f"{path}/leave-off",
+        {"lo_member_id": member.id, "lo_first_day": "2026-11-11"},
+        form_page=path,
+    )
+    assert off.status_code == 302
+    db.session.expire_all()
+    rota = db.session.get(Rota, rota.id)
+    assert rota.shift_types == [] and [g.name for g in rota.grade_groups] == [
+        member.grade_group.name
+    ]
+    assert rota.members[0].leave == ["2026-11-10"]
