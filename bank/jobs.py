@@ -30,7 +30,7 @@ from bank.models import (
     ShiftStatus,
     Tier,
 )
-from bank.services import release
+from bank.services import offers, release
 from bank.services.booking import judge_shift, worker_context
 from bank.services.memberships import workforce_of
 
@@ -282,6 +282,17 @@ def release_due_shifts(now: datetime) -> JobRun | None:
         return run
 
 
+def expire_offers(now: datetime) -> JobRun | None:
+    """Every 15 minutes: end the shift offers nobody answered in time (`OFFER_LIFETIME`, or
+    the shift's start)."""
+    with transaction():
+        run = claim_run("bank.expire_offers", now)
+        if run is None:
+            return None
+        run.summary = f"{offers.expire_due_offers(now)} offer(s) expired"
+        return run
+
+
 # Payroll closes weekly: timesheets signed off by Wednesday 12:00 (UK time) are paid in that
 # week's run. Authorisers are reminded from two days before; timesheets still unsigned on the
 # morning of the cut-off are escalated to the Trust's finance leads, since late sign-off is the
@@ -398,6 +409,14 @@ JOBS = [
         trigger_args={"minutes": 5},
         misfire_grace_time=FREQUENT_GRACE,
         description="Release own-bank shifts still open at their Trust's release time",
+    ),
+    Job(
+        id="bank.expire_offers",
+        func="bank.jobs:expire_offers",
+        trigger="interval",
+        trigger_args={"minutes": 15},
+        misfire_grace_time=FREQUENT_GRACE,
+        description="End shift offers not answered in time",
     ),
     Job(
         id="bank.timesheet_reminders",

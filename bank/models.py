@@ -63,6 +63,7 @@ class BookingSource(enum.StrEnum):
     APPLICATION = "application"
     ASSIGNED = "assigned"
     SOLVER = "solver"
+    OFFER = "offer"  # the worker accepted a shift offer (bank.models_offers)
 
 
 class ApplicationStatus(enum.StrEnum):

@@ -28,7 +28,7 @@ from app.db import transaction, utcnow
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Role, Trust, User, Worker
-from app.services import notify, record_audit
+from app.services import record_audit
 from app.tenancy import Scope, scope_for
 from bank.models import (
     Bank,
@@ -39,9 +39,11 @@ from bank.models import (
     Shift,
     ShiftStatus,
 )
+from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.rules import WorkerSchedule
 from bank.services.booking import WorkerContext, _commitments, book_shift
 from bank.services.memberships import rule_set_for_worker, settings_of
+from bank.services.offers import make_offer
 from passport.eligibility import evaluate
 from passport.services import RequirementIndex, trust_policies, worker_facts
 from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
@@ -444,9 +446,10 @@ def _write(run: GapFillRun, problem: GapProblem, result: GapResult) -> None:
 def apply_run(run: GapFillRun, actor: User, *, now: datetime) -> GapFillRun:
     """Book opted-in workers and offer the rest, in the entry point's one transaction.
 
-    Each booking goes through `book_shift` in a savepoint: a shift booked by someone else
-    since the run, or a worker no longer eligible, fails that proposal alone (recorded on
-    the item) and the rest still apply.
+    Each booking goes through `book_shift`, and each offer through `make_offer` (the worker
+    accepts or declines it on their Offers page), in a savepoint: a shift booked by someone
+    else since the run, or a worker no longer eligible, fails that proposal alone (recorded
+    on the item) and the rest still apply.
     """
     if run.status != GapFillStatus.SOLVED:
         raise Conflict(f"This run is {run.status.value}: only a solved run can be applied.")
@@ -467,25 +470,21 @@ def apply_run(run: GapFillRun, actor: User, *, now: datetime) -> GapFillRun:
                 item.outcome, item.outcome_detail = GapFillOutcome.FAILED, str(error)
                 failed += 1
             continue
-        shift = db.session.get(Shift, item.shift_id)
-        if shift is None or shift.status != ShiftStatus.OPEN or shift.start_at <= now:
-            item.outcome = GapFillOutcome.FAILED
-            item.outcome_detail = "The shift is no longer open."
+        try:
+            with db.session.begin_nested():
+                make_offer(
+                    db.session.get(Shift, item.shift_id),
+                    worker,
+                    actor=actor,
+                    now=now,
+                    source=OfferSource.GAP_FILL,
+                    gap_fill_item_id=item.id,
+                )
+            item.outcome = GapFillOutcome.OFFERED
+            offered += 1
+        except DomainError as error:
+            item.outcome, item.outcome_detail = GapFillOutcome.FAILED, str(error)
             failed += 1
-            continue
-        when = shift.start_at.astimezone(LONDON).strftime("%a %d %b %H:%M")
-        notify(
-            worker.user,
-            "gapfill.offer",
-            f"Offered: {shift.department.name}, {when}",
-            now=now,
-            body=f"{shift.trust.name}, {shift.hours:g} hours at "
-            f"£{shift.pence_per_hour / 100:.2f} an hour. Book it on Find shifts.",
-            link=f"/shifts?trust_id={shift.trust_id}#shift-{shift.id}",
-            once_key=f"gapfill-offer:{shift.id}",
-        )
-        item.outcome = GapFillOutcome.OFFERED
-        offered += 1
     run.status = GapFillStatus.APPLIED
     run.applied_at, run.applied_by_user_id = now, actor.id
     db.session.flush()
@@ -498,3 +497,15 @@ def apply_run(run: GapFillRun, actor: User, *, now: datetime) -> GapFillRun:
         after={"booked": booked, "offered": offered, "failed": failed},
     )
     return run
+
+
+def offer_statuses(run: GapFillRun) -> dict[int, OfferStatus]:
+    """What became of each offer the run made, by gap-fill item id."""
+    return dict(
+        db.session.execute(
+            sa.select(ShiftOffer.gap_fill_item_id, ShiftOffer.status).where(
+                ShiftOffer.source == OfferSource.GAP_FILL,
+                ShiftOffer.gap_fill_item_id.in_([i.id for i in run.items]),
+            )
+        ).all()
+    )

@@ -445,3 +445,24 @@ class RotaSolveRunFactory(BaseFactory):
     time_limit = 10
     created_at = NOW
     progress = factory.LazyFunction(list)
+
+
+# Offers -----------------------------------------------------------------------------------
+
+from bank.models_offers import OfferSource, OfferStatus, ShiftOffer  # noqa: E402
+from bank.services.offers import expiry_for  # noqa: E402
+
+
+class ShiftOfferFactory(BaseFactory):
+    """A pending offer, made at NOW, of an open shift the day after to a new worker."""
+
+    class Meta:
+        model = ShiftOffer
+
+    shift = factory.SubFactory(ShiftFactory)
+    worker = factory.SubFactory(WorkerFactory)
+    trust_id = factory.SelfAttribute("shift.trust_id")
+    source = OfferSource.WORKFORCE
+    status = OfferStatus.PENDING
+    created_at = NOW
+    expires_at = factory.LazyAttribute(lambda o: expiry_for(o.shift, NOW))

@@ -373,6 +373,9 @@ def book_shift(
         trust_id=shift.trust_id,
         after={"shift_id": shift_id, "worker_id": worker.id, "source": source.value},
     )
+    from bank.services.offers import settle_offers  # (offers accept through book_shift)
+
+    settle_offers(shift, booking, actor=actor, now=now)
     when = shift.start_at.astimezone(_LONDON).strftime("%a %d %b %H:%M")
     notify(
         worker.user,

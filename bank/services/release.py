@@ -30,6 +30,7 @@ from bank.models import (
     bank_trusts,
 )
 from bank.services.booking import cancel_booking
+from bank.services.offers import withdraw_offers
 from bank.services.timesheets import workforce_users
 
 LONDON = ZoneInfo("Europe/London")
@@ -225,6 +226,7 @@ def cancel_shift(shift: Shift, actor: User, *, reason: str, now: datetime) -> Sh
             body=reason,
             link="/shifts",
         )
+    withdraw_offers(shift, f"The shift was cancelled: {reason}", actor=actor, now=now)
     db.session.execute(
         sa.update(Shift)
         .where(Shift.id == shift.id)

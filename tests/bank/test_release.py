@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import AuditEvent, Notification, Role
+from app.models import AuditEvent, Role
 from bank.jobs import release_due_shifts
 from bank.models import (
     Application,
@@ -21,6 +21,7 @@ from bank.models import (
     ShiftStatus,
     Tier,
 )
+from tests.bank.conftest import titles
 from tests.factories import (
     NOW,
     BankFactory,
@@ -37,16 +38,6 @@ pytestmark = pytest.mark.usefixtures("frozen")
 
 def actions(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def titles(user) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification.title)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id)
-        )
-    )
 
 
 def test_a_workforce_user_releases_a_shift_to_the_collaborative_bank(api_client):

@@ -235,3 +235,34 @@ def test_loading_judges_eligibility_exactly_as_the_booking_service(ics):
             refusals = [r for r in judge_shift(real, shift).refusals if r.code in service.NOT_RULES]
             expected = service._label(refusals[0]) if refusals else None
             assert service.blocking(ctx, shift) == expected, (worker.id, shift.id)
+
+
+def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so(ics, auth):
+    from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
+    from bank.services.offers import accept_offer
+
+    team = staff_user(Role.ICS_ADMIN, None)
+    collaborative_shift(ics["other"], 1)
+    collaborative_shift(ics["other"], 3)
+    db.session.commit()
+    run = run_whole_bank(team)
+    with transaction():
+        service.apply_run(service.run_for(team, run.id), team, now=NOW)
+    item = db.session.scalar(sa.select(GapFillItem).where(GapFillItem.kind == GapFillKind.OFFER))
+    offer = db.session.scalar(sa.select(ShiftOffer))
+    assert (offer.source, offer.gap_fill_item_id, offer.worker_id, offer.shift_id) == (
+        OfferSource.GAP_FILL,
+        item.id,
+        ics["offered"].id,
+        item.shift_id,
+    )
+    assert offer.offered_by_user_id == team.id and item.outcome == GapFillOutcome.OFFERED
+    auth.login(team.email)
+    page = auth.client.get(f"/workforce/gap-fill/{run.id}").text
+    assert "Waiting for an answer" in page
+    with transaction():
+        accept_offer(offer.id, ics["offered"], actor=ics["offered"].user, now=NOW)
+    assert service.offer_statuses(db.session.get(type(run), run.id)) == {
+        item.id: OfferStatus.ACCEPTED
+    }
+    assert "Accepted" in auth.client.get(f"/workforce/gap-fill/{run.id}").text
