@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api_support import token_required
@@ -29,6 +30,8 @@ from bank.models import (
 from bank.schemas import (
     ApplicationSchema,
     AssignSchema,
+    BankPreferencesSchema,
+    BankPreferencesUpdateSchema,
     BankSchema,
     BookingSchema,
     CancelSchema,
@@ -41,7 +44,8 @@ from bank.schemas import (
     VerdictSchema,
 )
 from bank.services.booking import SearchFilters
-from bank.services.memberships import bank_trust_ids
+from bank.services.memberships import bank_trust_ids, settings_of
+from bank.services.preferences import update_preferences
 
 blp = Blueprint(
     "bank_api",
@@ -276,3 +280,21 @@ def cancel(data: dict, booking_id: int) -> Any:
     if booking is None:
         raise NotFound(f"No booking with id {booking_id}.")
     return cancel_or_record_late(booking, g.user, reason=data["reason"], now=utcnow())
+
+
+@blp.route("/me/bank-preferences")
+class BankPreferences(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, BankPreferencesSchema)
+    def get(self) -> Any:
+        """Where you would rather work, how many bank shifts a week, whether the gap filler
+        may book you directly, and your Working Time Regulations opt-out."""
+        return settings_of(own_worker())
+
+    @blp.arguments(BankPreferencesUpdateSchema)
+    @blp.response(200, BankPreferencesSchema)
+    def put(self, data: dict) -> Any:
+        """Replace your bank preferences (Trusts and sites must be in your banks)."""
+        with transaction():
+            return update_preferences(own_worker(), g.user, now=utcnow(), **data)

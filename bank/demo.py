@@ -24,6 +24,7 @@ from bank.models import (
     Shift,
     ShiftStatus,
     Tier,
+    WorkerBankSettings,
 )
 from bank.services.shifts import band_for
 
@@ -135,7 +136,25 @@ def load_demo(made, *, rng: random.Random, now: datetime) -> None:
         for department in trust.departments[::2]:
             db.session.add(InstantBookRule(department_id=department.id, worker_id=None))
     _shifts(made, members, rng, now)
+    _preferences(made, members, rng)
     db.session.flush()
+
+
+def _preferences(made, members, rng: random.Random) -> None:
+    """Most members prefer their own Trust and a neighbour; some cap their weeks, and some let
+    the gap filler book them directly (drawn after the shifts, so those stay as they were)."""
+    trusts = list(made.trusts)
+    for worker in members:
+        roll = rng.random()
+        settings = WorkerBankSettings(
+            worker_id=worker.id,
+            accept_assignments=rng.random() < 0.4,
+            max_shifts_per_week=rng.choice([None, None, None, 1, 2, 3, 4]),
+        )
+        if roll < 0.6 and len(trusts) > 1:
+            home = next(i for i, t in enumerate(trusts) if t.id == worker.primary_trust_id)
+            settings.preferred_trusts = [trusts[home], trusts[(home + 1) % len(trusts)]]
+        db.session.add(settings)
 
 
 def _shifts(made, members, rng: random.Random, now: datetime) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import IdMixin, utcnow
 from app.extensions import db
-from app.models import Department, Trust, User, Worker, str_enum
+from app.models import Department, Site, Trust, User, Worker, str_enum
 from app.reference import StaffGroup
 
 
@@ -137,6 +137,33 @@ class WorkerBankSettings(IdMixin, db.Model):
     wtr_opted_out: Mapped[bool] = mapped_column(default=False)
     accept_assignments: Mapped[bool] = mapped_column(default=False)  # solver may book them
     max_shifts_per_week: Mapped[int | None]
+
+    # Where they would rather work; empty: anywhere their banks reach. The gap filler places
+    # them elsewhere only when nobody who prefers the shift's Trust or site can take it.
+    preferred_trusts: Mapped[list[Trust]] = relationship(
+        secondary="worker_preferred_trusts", order_by="Trust.name"
+    )
+    preferred_sites: Mapped[list[Site]] = relationship(
+        secondary="worker_preferred_sites", order_by="Site.name"
+    )
+
+
+def _preference_table(name: str, column: str, target: str) -> sa.Table:
+    """A worker's preferred places of one kind: (their settings, a Trust or a site)."""
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(
+            "settings_id",
+            sa.ForeignKey("worker_bank_settings.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(column, sa.ForeignKey(f"{target}.id"), primary_key=True),
+    )
+
+
+worker_preferred_trusts = _preference_table("worker_preferred_trusts", "trust_id", "trusts")
+worker_preferred_sites = _preference_table("worker_preferred_sites", "site_id", "sites")
 
 
 class DeclaredCommitment(IdMixin, db.Model):

@@ -133,3 +133,24 @@ class AssignSchema(ma.Schema):
 
 class CancelSchema(ma.Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class PlaceSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class BankPreferencesSchema(ma.Schema):
+    preferred_trusts = fields.List(fields.Nested(PlaceSchema))
+    preferred_sites = fields.List(fields.Nested(PlaceSchema))
+    max_shifts_per_week = fields.Integer(allow_none=True)
+    accept_assignments = fields.Boolean()
+    wtr_opted_out = fields.Boolean()
+
+
+class BankPreferencesUpdateSchema(ma.Schema):
+    preferred_trust_ids = fields.List(fields.Integer(), load_default=list)
+    preferred_site_ids = fields.List(fields.Integer(), load_default=list)
+    max_shifts_per_week = fields.Integer(load_default=None, allow_none=True)
+    accept_assignments = fields.Boolean(required=True)
+    wtr_opted_out = fields.Boolean(required=True)

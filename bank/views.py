@@ -45,6 +45,7 @@ from bank.models import (
 )
 from bank.services.booking import SearchFilters
 from bank.services.memberships import bank_trust_ids
+from bank.services.preferences import places_for, update_preferences
 
 blueprint = Blueprint("bank", __name__, template_folder="templates")
 
@@ -235,6 +236,66 @@ def banks() -> Any:
             flash(error.detail, "error")
         return redirect(url_for("bank.banks"))
     return render_template("bank/banks.html", options=services.banks_for_worker(worker))
+
+
+@blueprint.route("/banks/preferences", methods=["GET", "POST"])
+@role_required(Role.WORKER)
+def preferences() -> Any:
+    """Where the worker would rather work, how much, and how the gap filler may place them."""
+    worker = _worker()
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form = _preferences_form()
+        errors = form.pop("errors")
+        if not errors:
+            try:
+                with transaction():
+                    update_preferences(worker, g.user, now=utcnow(), **form)
+                flash("Your bank preferences have been saved.", "success")
+                return redirect(url_for("bank.preferences"))
+            except DomainError as error:
+                errors = domain_errors(error, "preferred_trust_ids")
+        status = 422
+    else:
+        settings = services.settings_of(worker)
+        form = {
+            "preferred_trust_ids": [t.id for t in settings.preferred_trusts],
+            "preferred_site_ids": [s.id for s in settings.preferred_sites],
+            "max_shifts_per_week": settings.max_shifts_per_week,
+            "accept_assignments": settings.accept_assignments,
+            "wtr_opted_out": settings.wtr_opted_out,
+        }
+    places = places_for(worker)
+    return render_template(
+        "bank/preferences.html",
+        places=places,
+        trust_options=[(p.trust.id, p.trust.name) for p in places],
+        site_options=[(s.id, f"{s.name}, {p.trust.name}") for p in places for s in p.sites],
+        form=form,
+        errors=errors,
+    ), status
+
+
+def _preferences_form() -> dict[str, Any]:
+    """The posted preferences, with any field that is not a number under "errors"."""
+    errors: dict[str, list[str]] = {}
+    ids: dict[str, list[int]] = {}
+    for name in ("preferred_trust_ids", "preferred_site_ids"):
+        values = request.form.getlist(name)
+        if not all(v.isdigit() for v in values):
+            errors[name] = ["Choose from the list"]
+        ids[name] = [int(v) for v in values if v.isdigit()]
+    cap = request.form.get("max_shifts_per_week", "").strip()
+    if cap and not cap.isdigit():
+        errors["max_shifts_per_week"] = ["Give a whole number of shifts, or leave it empty"]
+    return {
+        **ids,
+        "max_shifts_per_week": int(cap) if cap.isdigit() else None,
+        "accept_assignments": request.form.get("accept_assignments") == "yes",
+        "wtr_opted_out": request.form.get("wtr_opted_out") == "yes",
+        "errors": errors,
+    }
 
 
 # Workforce team ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.orm import selectinload
 
 from app.db import transaction, utcnow
 from app.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -38,6 +39,7 @@ from bank.models import (
     MembershipStatus,
     Shift,
     ShiftStatus,
+    WorkerBankSettings,
 )
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.rules import WorkerSchedule
@@ -223,13 +225,26 @@ def _contexts(workers: list[Worker], now: datetime):
                 own[membership.worker_id].add(bank.trust_id)
             else:
                 collaborative[membership.worker_id].update(t.id for t in bank.member_trusts)
+    saved: dict[int, WorkerBankSettings] = {}
+    for chunk in range(0, len(ids), 500):
+        saved.update(
+            (s.worker_id, s)
+            for s in db.session.scalars(
+                sa.select(WorkerBankSettings)
+                .where(WorkerBankSettings.worker_id.in_(ids[chunk : chunk + 500]))
+                .options(
+                    selectinload(WorkerBankSettings.preferred_trusts),
+                    selectinload(WorkerBankSettings.preferred_sites),
+                )
+            )
+        )
     names = dict(db.session.execute(sa.select(Trust.id, Trust.name)).all())
     all_trusts = sorted(names)
     requirements = RequirementIndex(all_trusts)
     policies = trust_policies(all_trusts)
     empty: dict[tuple[int, bool], WorkerSchedule] = {}
     for worker in workers:
-        settings = settings_of(worker)
+        settings = saved.get(worker.id) or settings_of(worker)
         rule_set = rule_set_for_worker(worker)
         commitments = tuple(_commitments(worker, now, names))
         # Judge eligibility against an empty schedule: the rules on the worker's real one
@@ -302,11 +317,6 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
                 excluded[shift.id][why] += 1
             else:
                 eligible[shift.id].append(worker.id)
-        # Until workers can state preferred Trusts, their home Trust and the Trusts they
-        # already work bank shifts at stand for them.
-        preferred = {c.trust_id for c in commitments if c.kind == "bank" and c.trust_id}
-        if worker.primary_trust_id:
-            preferred.add(worker.primary_trust_id)
         people.append(
             GapWorker(
                 worker.id,
@@ -314,7 +324,8 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
                 rule_set_for_worker(worker),
                 opted_out=settings.wtr_opted_out,
                 max_shifts_per_week=settings.max_shifts_per_week,
-                preferred_trust_ids=frozenset(preferred),
+                preferred_trust_ids=frozenset(t.id for t in settings.preferred_trusts),
+                preferred_site_ids=frozenset(s.id for s in settings.preferred_sites),
                 accepts_assignments=settings.accept_assignments,
             )
         )

@@ -16,6 +16,7 @@ from bank.services.memberships import (
     decide_membership,
     request_membership,
     rule_set_for_worker,
+    settings_of,
 )
 from bank.services.payroll import export_payroll
 from bank.services.posting import import_shifts_csv, post_block
@@ -64,6 +65,7 @@ __all__ = [
     "request_membership",
     "rule_set_for_worker",
     "search_open_shifts",
+    "settings_of",
     "set_instant_book",
     "sign_off",
     "submit_timesheet",
