@@ -83,9 +83,12 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api, csrf
     from app.views import blueprint as core_views
     from bank.api import blp as bank_api
+    from bank.api_offers import blp as offers_api
     from bank.api_workforce import blp as workforce_api
     from bank.views import NAVIGATION as bank_navigation
     from bank.views import blueprint as bank_views
+    from bank.views_offers import NAVIGATION as offers_navigation
+    from bank.views_offers import blueprint as offers_views
     from bank.views_pay import NAVIGATION as pay_navigation
     from bank.views_pay import blueprint as pay_views
     from bank.views_workforce import NAVIGATION as workforce_navigation
@@ -103,18 +106,28 @@ def register_blueprints(app: Flask) -> None:
         core_views,
         passport_views,
         bank_views,
+        offers_views,
         workforce_views,
         pay_views,
         rota_views,
         gapfill_views,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in [*core_api, passport_api, bank_api, workforce_api, rota_api, gapfill_api]:
+    for blueprint in [
+        *core_api,
+        passport_api,
+        bank_api,
+        offers_api,
+        workforce_api,
+        rota_api,
+        gapfill_api,
+    ]:
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies
         api.register_blueprint(blueprint)
     app.extensions["navigation"] = [
         *passport.NAVIGATION,
         *bank_navigation,
+        *offers_navigation,
         *pay_navigation,
         *workforce_navigation,
         *rota_navigation,

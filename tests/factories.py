@@ -466,3 +466,19 @@ class ShiftOfferFactory(BaseFactory):
     status = OfferStatus.PENDING
     created_at = NOW
     expires_at = factory.LazyAttribute(lambda o: expiry_for(o.shift, NOW))
+
+
+def offer_to_member(**fields) -> ShiftOffer:
+    """A pending offer to a member of the shift's Trust's own bank (no instant-book rule), so
+    accepting it books unless something else blocks the worker."""
+    offer = ShiftOfferFactory(**fields)
+    member_of_own_bank(offer.worker, offer.shift.trust)
+    return offer
+
+
+def clashing_booking(offer: ShiftOffer) -> Booking:
+    """A booking of the offered worker's, at another Trust, overlapping the offered shift."""
+    start = offer.shift.start_at + timedelta(hours=1)
+    return BookingFactory(
+        worker=offer.worker, shift__start_at=start, shift__end_at=start + timedelta(hours=8)
+    )

@@ -32,20 +32,14 @@ from tests.factories import (
     NOW,
     BookingFactory,
     ShiftFactory,
-    ShiftOfferFactory,
     WorkerFactory,
+    clashing_booking,
     member_of_own_bank,
+    offer_to_member,
     staff_user,
 )
 
 pytestmark = pytest.mark.usefixtures("frozen")
-
-
-def offered(**fields) -> ShiftOffer:
-    """A pending offer to a member of the shift's Trust's own bank (no instant-book rule)."""
-    offer = ShiftOfferFactory(**fields)
-    member_of_own_bank(offer.worker, offer.shift.trust)
-    return offer
 
 
 def actions(prefix: str) -> list[str]:
@@ -115,7 +109,7 @@ def test_an_offer_is_only_made_of_an_open_future_shift_and_once_a_worker(app):
 
 
 def test_accepting_books_the_worker_though_the_department_does_not_allow_instant_booking(app):
-    offer = offered()
+    offer = offer_to_member()
     booking = accept(offer)
     assert booking.source == BookingSource.OFFER
     assert booking.worker_id == offer.worker_id
@@ -131,7 +125,7 @@ def test_accepting_books_the_worker_though_the_department_does_not_allow_instant
 
 
 def test_booking_the_shift_otherwise_withdraws_everyone_elses_offer_and_accepting_is_409(app):
-    offer = offered()
+    offer = offer_to_member()
     rival = WorkerFactory()
     member_of_own_bank(rival, offer.shift.trust)
     team = staff_user(Role.WORKFORCE, offer.shift.trust)
@@ -147,7 +141,7 @@ def test_booking_the_shift_otherwise_withdraws_everyone_elses_offer_and_acceptin
 
 
 def test_a_shift_taken_without_settling_the_offer_still_answers_409_and_ends_the_offer(app):
-    offer = offered()
+    offer = offer_to_member()
     # Booked by a path that never saw the offer (or a race lost at the claim).
     BookingFactory(shift=offer.shift, worker=WorkerFactory())
     db.session.execute(
@@ -167,13 +161,9 @@ def test_a_shift_taken_without_settling_the_offer_still_answers_409_and_ends_the
 
 
 def test_a_rule_that_now_blocks_the_worker_refuses_with_the_reason_and_the_offer_stays(app):
-    offer = offered()
+    offer = offer_to_member()
     # Since the offer, the worker booked a shift overlapping it at another Trust.
-    BookingFactory(
-        worker=offer.worker,
-        shift__start_at=offer.shift.start_at + timedelta(hours=2),
-        shift__end_at=offer.shift.start_at + timedelta(hours=10),
-    )
+    clashing_booking(offer)
     with pytest.raises(NotEligible) as refused:
         accept(offer)
     assert "overlap" in refused.value.detail.lower()
@@ -182,7 +172,7 @@ def test_a_rule_that_now_blocks_the_worker_refuses_with_the_reason_and_the_offer
 
 
 def test_declining_records_the_reason_and_tells_the_team(app):
-    offer = offered()
+    offer = offer_to_member()
     team = staff_user(Role.WORKFORCE, offer.shift.trust)
     worker = offer.worker
     answer_offer(
@@ -208,7 +198,7 @@ def test_declining_records_the_reason_and_tells_the_team(app):
 
 
 def test_another_workers_offer_is_not_found(app):
-    offer = offered()
+    offer = offer_to_member()
     stranger = WorkerFactory()
     with pytest.raises(NotFound):
         accept(offer, stranger)
@@ -218,8 +208,8 @@ def test_another_workers_offer_is_not_found(app):
 
 
 def test_the_job_expires_offers_nobody_answered_in_time_once(app, frozen):
-    offer = offered()
-    later = offered(shift__start_at=NOW + timedelta(days=3))
+    offer = offer_to_member()
+    later = offer_to_member(shift__start_at=NOW + timedelta(days=3))
     assert expire_offers(NOW + OFFER_LIFETIME - timedelta(minutes=15)).summary == (
         "0 offer(s) expired"
     )
@@ -234,7 +224,7 @@ def test_the_job_expires_offers_nobody_answered_in_time_once(app, frozen):
 
 
 def test_accepting_after_the_expiry_before_the_job_ran_is_409_and_expires_the_offer(app):
-    offer = offered(expires_at=NOW - timedelta(minutes=1))
+    offer = offer_to_member(expires_at=NOW - timedelta(minutes=1))
     with pytest.raises(OfferClosed, match="expired at 08:59"):
         accept(offer)
     assert db.session.get(ShiftOffer, offer.id).status == OfferStatus.EXPIRED
@@ -242,7 +232,7 @@ def test_accepting_after_the_expiry_before_the_job_ran_is_409_and_expires_the_of
 
 
 def test_cancelling_the_shift_withdraws_its_offers_and_tells_the_worker(app):
-    offer = offered(source=OfferSource.GAP_FILL)
+    offer = offer_to_member(source=OfferSource.GAP_FILL)
     team = staff_user(Role.WORKFORCE, offer.shift.trust)
     with transaction():
         cancel_shift(offer.shift, team, reason="Ward closed", now=NOW)

@@ -1,0 +1,37 @@
+"""Shift offers in a real browser: a worker accepts a Trust's offer and finds it in My shifts."""
+
+from __future__ import annotations
+
+import re
+
+import time_machine
+from playwright.sync_api import expect
+
+from tests.browser.test_sign_in import sign_in
+from tests.factories import NOW, TrustFactory, WorkerFactory, offer_to_member
+
+
+def test_a_worker_accepts_an_offer_and_sees_the_shift_in_my_shifts(page):
+    trust = TrustFactory(name="Tame Hospitals")
+    worker = WorkerFactory(primary_trust=trust, user__full_name="Priya Patel")
+    offer = offer_to_member(
+        worker=worker,
+        shift__department__site__trust=trust,
+        shift__department__name="Acute Medical Unit",
+        shift__pence_per_hour=9550,
+    )
+    with time_machine.travel(NOW, tick=False):
+        sign_in(page, worker.user.email)
+        page.get_by_role("link", name="Offers").click()
+        card = page.get_by_test_id(f"offer-{offer.id}")
+        expect(card).to_contain_text("Tame Hospitals")
+        expect(card).to_contain_text("£95.50/h")
+        expect(card.get_by_test_id("expires")).to_have_text("Tue 03 Nov 09:00")
+        card.get_by_role("button", name=re.compile("^Accept")).click()
+        expect(
+            page.get_by_text("You are booked: Acute Medical Unit at Tame Hospitals")
+        ).to_be_visible()
+        expect(page.get_by_test_id("upcoming")).to_contain_text("Acute Medical Unit")
+        page.get_by_role("link", name="Offers").click()
+        expect(page.get_by_test_id("no-offers")).to_be_visible()
+        expect(page.get_by_test_id("recent-offers")).to_contain_text("Accepted")
