@@ -14,8 +14,9 @@ run: install vendor
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	@# The demo runs the scheduled jobs inside the web server; production: `flask scheduler run`.
-	SCHEDULER_IN_WEB=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@# The demo runs the scheduled jobs and the solver inside the web server; production runs
+	@# both in `flask scheduler run`.
+	SCHEDULER_IN_WEB=1 SOLVES_IN_WEB=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 install: $(VENV)/.installed
 

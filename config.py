@@ -63,6 +63,10 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     # Only `make run` (the demo) sets this: production runs `flask scheduler run` on its own.
     SCHEDULER_IN_WEB = os.environ.get("SCHEDULER_IN_WEB", "0") == "1"
+    # Solver runs (rota solves, gap filling) in a thread of the web process, at once: `make run`
+    # and the tests. Production leaves it off: the scheduler's rota.run_queued_solves job runs
+    # them, so web workers never hold a solver (rota/services/runs.py).
+    SOLVES_IN_WEB = os.environ.get("SOLVES_IN_WEB", "0") == "1"
 
 
 class TestConfig(Config):
@@ -75,4 +79,5 @@ class TestConfig(Config):
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
     RATELIMIT_ENABLED = False
+    SOLVES_IN_WEB = True
     EVIDENCE_STORAGE_DIR = tempfile.mkdtemp(prefix="staffbank-test-evidence-")

@@ -148,8 +148,9 @@ def register_jobs(app: Flask) -> None:
     from app.jobs import JOBS as core_jobs
     from bank.jobs import JOBS as bank_jobs
     from passport.jobs import JOBS as passport_jobs
+    from rota.jobs import JOBS as rota_jobs
 
-    app.extensions["jobs"] = [*core_jobs, *passport_jobs, *bank_jobs]
+    app.extensions["jobs"] = [*core_jobs, *passport_jobs, *bank_jobs, *rota_jobs]
 
 
 def start_scheduler_in_web(app: Flask) -> None:

@@ -2,9 +2,10 @@
 shifts stay open, and apply it.
 
 Starting answers 202 with the run to follow (`GET /gap-fill-runs/<id>`): it solves in the
-background (`rota.gapfill_service.launch`), or before the answer with `ROTA_SOLVE_INLINE` set
-(tests). A workforce team runs its own Trust; an ICS administrator may leave `trust_id` out to
-run every Trust of the collaborative bank.
+background (`rota.services.runs.start`: a thread of the web process with `SOLVES_IN_WEB`,
+otherwise the scheduler's `rota.run_queued_solves` job), or before the answer with
+`ROTA_SOLVE_INLINE` set (tests). A workforce team runs its own Trust; an ICS administrator may
+leave `trust_id` out to run every Trust of the collaborative bank.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import current_app, g
+from flask import g
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from app.api_support import token_required
 from app.db import transaction, utcnow
 from rota import gapfill_service as service
-from rota.models_gapfill import GapFillKind, GapFillOutcome, GapFillStatus
+from rota.models_gapfill import GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
+from rota.services import runs
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -116,10 +118,7 @@ def start(data: dict[str, Any]):
             time_limit=data["time_limit"],
             now=utcnow(),
         )
-    if current_app.config.get("ROTA_SOLVE_INLINE"):
-        service.solve_run(run.id)
-    else:
-        service.launch(current_app._get_current_object(), run.id)
+    runs.start(GapFillRun, service.solve_run, run.id, "gapfill")
     return run
 
 

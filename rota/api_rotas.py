@@ -1,8 +1,9 @@
 """Rota JSON API: define a department's rota, solve it, read, edit and publish it.
 
 Solving answers 202 with a solve run to follow (`GET /rota-solve-runs/<id>`); the run goes on in
-the background (see `rota.services.launch`). With `ROTA_SOLVE_INLINE` set (tests), it runs
-before the answer.
+the background: a thread of the web process with `SOLVES_IN_WEB`, otherwise the scheduler's
+`rota.run_queued_solves` job (see `rota.services.runs`). With `ROTA_SOLVE_INLINE` set (tests),
+it runs before the answer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import g
 from flask_smorest import Blueprint
 
 from app.api_support import token_required
@@ -19,7 +20,7 @@ from app.extensions import db
 from app.models import Role, Trust
 from app.tenancy import get_scoped, scope_for
 from rota import services
-from rota.models import Rota
+from rota.models import Rota, RotaSolveRun
 from rota.schemas_rotas import (
     RotaCoverAddSchema,
     RotaCreateSchema,
@@ -38,6 +39,7 @@ from rota.schemas_rotas import (
     RotaSolveSchema,
     RotaSummarySchema,
 )
+from rota.services import runs
 
 blp = Blueprint(
     "rota_api",
@@ -101,9 +103,7 @@ def solve(data: dict, rota_id: int) -> Any:
     rota = services.rota_for(g.user, rota_id)
     with transaction():
         run = services.start_solve(rota, g.user, now=utcnow(), **data)
-    if current_app.config.get("ROTA_SOLVE_INLINE"):
-        return services.run_solve(run.id)
-    services.launch(current_app._get_current_object(), run.id)
+    runs.start(RotaSolveRun, services.run_solve, run.id, "rota-solve")
     return run
 
 

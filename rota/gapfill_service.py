@@ -9,8 +9,10 @@ books workers who accept assignments through `book_shift(..., source=SOLVER)` (s
 the partial unique index, the audit and the notifications are the booking service's) and
 offers the shift to the others.
 
-A run is a row (`gap_fill_runs`): the entry point commits it queued, then `launch` solves it
-in a background thread (as `rota.services.launch` does for rotas) and the page polls the row.
+A run is a row (`gap_fill_runs`): the entry point commits it queued, then
+`rota.services.runs.start` hands it on, as for rota solves (a thread of the web process with
+`SOLVES_IN_WEB`, otherwise the scheduler's `rota.run_queued_solves` job), and the page polls
+the row.
 """
 
 from __future__ import annotations
@@ -49,14 +51,13 @@ from bank.services.offers import make_offer
 from passport.eligibility import evaluate
 from passport.services import RequirementIndex, trust_policies, worker_facts
 from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
+from rota.services import runs
 from rota.solver.gapfill import GapParams, GapProblem, GapResult, GapWorker, OpenShift, solve_gaps
 
 log = logging.getLogger(__name__)
 LONDON = ZoneInfo("Europe/London")
 MAX_TIME_LIMIT = 120
 MAX_DAYS = 28
-# A run still queued or running this long after its time limit died with its process.
-STALE_AFTER = timedelta(minutes=5)
 # Refusals that make a worker ineligible whatever else they do; the rest are safe-working
 # rules, which the solver checks on the whole schedule (judge_shift checks one shift alone).
 NOT_RULES = {"not_member", "not_open", "started", "staff_group", "grade", "passport"}
@@ -102,7 +103,7 @@ def start_run(
     seed: int = 0,
     now: datetime,
 ) -> GapFillRun:
-    """A queued run; the entry point commits it, then calls `launch` (or `solve_run`).
+    """A queued run; the entry point commits it, then hands it to `runs.start`.
 
     A workforce team runs its own Trust; an ICS administrator may leave `trust_id` out to run
     the whole collaborative bank.
@@ -127,7 +128,7 @@ def start_run(
             GapFillRun.status.in_([GapFillStatus.QUEUED, GapFillStatus.RUNNING]),
         )
     ).all()
-    if any(r.created_at + timedelta(seconds=r.time_limit) + STALE_AFTER > now for r in unfinished):
+    if any(not runs.is_dead(r, now) for r in unfinished):
         raise Conflict("The gap filler is already running for these shifts.")
     run = GapFillRun(
         trust_id=trust_id,
@@ -359,22 +360,8 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
 
 
 def launch(app: Flask, run_id: int) -> threading.Thread:
-    """Solve a run in a background thread with its own app context.
-
-    As for rota solves (`rota.services.launch`): CP-SAT releases the GIL while it searches,
-    the run is bounded by its time limit, and all it produces is in the run's rows, which the
-    page polls. Production runs it in the scheduler/worker process instead.
-    """
-    thread = threading.Thread(
-        target=_run_in_context, args=(app, run_id), name=f"gapfill-{run_id}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def _run_in_context(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        solve_run(run_id)
+    """Solve a run in a thread of this process (see `rota.services.runs` for where runs run)."""
+    return runs.launch(app, GapFillRun, solve_run, run_id, "gapfill")
 
 
 def solve_run(run_id: int, *, now: datetime | None = None) -> GapFillRun:

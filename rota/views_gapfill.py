@@ -12,7 +12,6 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -30,7 +29,8 @@ from app.forms import load_form
 from app.models import Role, Trust
 from app.tenancy import scoped
 from rota import gapfill_service as service
-from rota.models_gapfill import GapFillKind, GapFillStatus
+from rota.models_gapfill import GapFillKind, GapFillRun, GapFillStatus
+from rota.services import runs as solver_runs
 
 blueprint = Blueprint("gapfill", __name__, template_folder="templates")
 LONDON = ZoneInfo("Europe/London")
@@ -100,10 +100,7 @@ def runs() -> Any:
             errors = error.errors or {"trust_id": [error.detail]}
     if errors:
         return _runs_page(errors, dict(request.form), 422)
-    if current_app.config.get("ROTA_SOLVE_INLINE"):
-        service.solve_run(run.id)
-    else:
-        service.launch(current_app._get_current_object(), run.id)
+    solver_runs.start(GapFillRun, service.solve_run, run.id, "gapfill")
     return redirect(url_for("gapfill.run", run_id=run.id))
 
 

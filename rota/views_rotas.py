@@ -9,7 +9,6 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -29,6 +28,7 @@ from app.reference import GRADES, StaffGroup
 from app.views import trust_for_page
 from rota import services
 from rota.models import Rota, RotaSolveRun, SolveRunStatus
+from rota.services import runs
 
 blueprint = Blueprint("rota", __name__, template_folder="templates")
 
@@ -307,10 +307,7 @@ def solve(rota_id: int) -> Any:
             errors = _prefixed("sv_", error.errors or {"time_limit": [error.detail]})
     if errors:
         return _rota_page(services.rota_for(g.user, rota_id), errors, 422)
-    if current_app.config.get("ROTA_SOLVE_INLINE"):
-        services.run_solve(run.id)
-    else:
-        services.launch(current_app._get_current_object(), run.id)
+    runs.start(RotaSolveRun, services.run_solve, run.id, "rota-solve")
     return redirect(url_for("rota.run", run_id=run.id))
 
 

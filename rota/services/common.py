@@ -14,7 +14,6 @@ from rota.models import Rota, RotaMember, RotaSolveRun, RotaStatus
 
 MAX_WEEKS = 13
 MAX_TIME_LIMIT = 300
-STALE_AFTER = 120  # seconds past its time limit after which an unfinished run is dead
 TRAINEE_GRADES = {"FY1", "FY2", "CT1", "CT2", "ST3", "ST4", "ST5", "ST6", "ST7", "ST8"}
 CODE = re.compile(r"[A-Za-z0-9]{1,10}")
 

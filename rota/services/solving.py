@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,8 @@ from app.extensions import db
 from app.models import User
 from rota.builder import Proposal, solve_verified
 from rota.models import Rota, RotaSolveRun, RotaStatus, SolveRunStatus
-from rota.services.common import MAX_TIME_LIMIT, STALE_AFTER, _audit, _draft, _fail
+from rota.services import runs
+from rota.services.common import MAX_TIME_LIMIT, _audit, _draft, _fail
 from rota.services.review import Review, _write_cells, review_cells, spec_from_rota
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 def start_solve(
     rota: Rota, actor: User, *, time_limit: int, seed: int = 0, now: datetime
 ) -> RotaSolveRun:
-    """A queued solve run; the entry point commits it, then calls `launch` (or `run_solve`)."""
+    """A queued solve run; the entry point commits it, then hands it to `runs.start`."""
     _draft(rota)
     errors: dict[str, list[str]] = {}
     if not 1 <= time_limit <= MAX_TIME_LIMIT:
@@ -54,22 +55,21 @@ def start_solve(
 
 
 def live_run(rota: Rota, now: datetime) -> RotaSolveRun | None:
-    """The rota's run the solver is on (queued or running), if any."""
+    """The rota's run the solver is on (queued or running), if any; its dead runs (their
+    process stopped) are marked so on the way (in the open transaction)."""
     unfinished = db.session.scalars(
         sa.select(RotaSolveRun).where(
             RotaSolveRun.rota_id == rota.id,
             RotaSolveRun.status.in_([SolveRunStatus.QUEUED, SolveRunStatus.RUNNING]),
         )
     ).all()
-    # A run past its time limit by a wide margin died with its process: it holds nothing.
-    return next(
-        (
-            r
-            for r in unfinished
-            if r.created_at + timedelta(seconds=r.time_limit + STALE_AFTER) > now
-        ),
-        None,
-    )
+    live = None
+    for run in unfinished:
+        if runs.is_dead(run, now):
+            runs.interrupt(run, now)
+        else:
+            live = run
+    return live
 
 
 def solve_runs(rota: Rota) -> list[RotaSolveRun]:
@@ -84,34 +84,18 @@ def solve_runs(rota: Rota) -> list[RotaSolveRun]:
 
 
 def launch(app: Flask, run_id: int) -> threading.Thread:
-    """Run a solve in a background thread with its own app context.
-
-    A thread is acceptable here: CP-SAT releases the GIL while it searches, the run is bounded
-    by its time limit (at most five minutes), and everything it produces is in the
-    `rota_solve_runs` row, so the page needs nothing from the thread but that row. A run lost
-    with its web process stays "running"; production runs solves in the scheduler/worker
-    process instead (`flask scheduler run`, which claims jobs in the database), so web
-    workers never hold a solver and a restart cannot lose one.
-    """
-    thread = threading.Thread(
-        target=_run_in_context, args=(app, run_id), name=f"rota-solve-{run_id}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def _run_in_context(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        run_solve(run_id)
+    """Solve a run in a thread of this process (see `rota.services.runs` for where runs run)."""
+    return runs.launch(app, RotaSolveRun, run_solve, run_id, "rota-solve")
 
 
 def run_solve(run_id: int) -> RotaSolveRun:
-    """The body of a solve run: solve, verify and repair, recording progress and the best
-    roster so far as it goes; write the final roster to the rota in one transaction."""
+    """The body of a solve run (claimed by `runs.run_claimed`): solve, verify and repair,
+    recording progress and the best roster so far as it goes; write the final roster to the
+    rota in one transaction."""
     with transaction():
         run = db.session.get(RotaSolveRun, run_id)
         run.status = SolveRunStatus.RUNNING
-        run.started_at = utcnow()
+        run.started_at = run.started_at or utcnow()
         rota = run.rota
         spec = spec_from_rota(rota)
     workers = current_app.config.get("ROTA_SOLVER_WORKERS", 2)

@@ -188,9 +188,10 @@ def stored_jobs() -> dict[str, float]:
 
 @pytest.fixture
 def mid_minute():
-    """A still clock half-way through a minute: APScheduler's last look at due jobs as it shuts
-    down would otherwise race a minute boundary on a slow machine."""
-    with time_machine.travel(utc("2026-01-14T12:00:30Z"), tick=False):
+    """A still clock half-way through a minute, and between two firings of the 5-second
+    rota.run_queued_solves: APScheduler's last look at due jobs as it shuts down would
+    otherwise race a boundary on a slow machine."""
+    with time_machine.travel(utc("2026-01-14T12:00:32.500Z"), tick=False):
         yield
 
 
