@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.db import transaction
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.models import AuditEvent, Notification, Role
+from app.models import AuditEvent, Notification, Role, Worker
 from bank.entry import answer_offer
 from bank.jobs import expire_offers
 from bank.models import Booking, BookingSource, BookingStatus, Shift, ShiftStatus
@@ -242,3 +242,25 @@ def test_cancelling_the_shift_withdraws_its_offers_and_tells_the_worker(app):
         "The shift was cancelled: Ward closed",
     )
     assert titles(offer.worker.user)[-1].startswith("Offer withdrawn: ")
+
+
+def test_many_workers_accepting_offers_of_one_shift_at_once_book_it_once(app):
+    from tests.bank.test_booking_race import race
+
+    first = offer_to_member()
+    offers = [first] + [offer_to_member(shift=first.shift) for _ in range(5)]
+
+    def accept_at_once(worker_id: int, offer_id: int) -> bool:
+        worker = db.session.get(Worker, worker_id)
+        answer_offer(
+            lambda: accept_offer(offer_id, worker, actor=worker.user, now=NOW), offer_id, now=NOW
+        )
+        return True
+
+    answers = race(app, accept_at_once, [(o.worker_id, o.id) for o in offers])
+    assert sorted(answers) == [False] * 5 + [True]
+    db.session.rollback()  # end this test's snapshot: see what the threads committed
+    [booking] = active_bookings(first.shift_id)
+    statuses = {o.worker_id: db.session.get(ShiftOffer, o.id).status for o in offers}
+    assert statuses.pop(booking.worker_id) == OfferStatus.ACCEPTED
+    assert set(statuses.values()) == {OfferStatus.WITHDRAWN}
