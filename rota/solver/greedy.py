@@ -236,6 +236,7 @@ def _fix_minutes(
     """Swap shift types on working days until the minutes are within the contract."""
     cells = list(row)
     used = {s: cells.count(s) for s in types}
+    limit = {s: emp.limit_for(s, horizon) for s in types}  # looked up in the hot loop below
     total = sum(length[c] for c in cells if c is not None)
     while not emp.min_minutes <= total <= emp.max_minutes:
         too_long = total > emp.max_minutes
@@ -249,7 +250,7 @@ def _fix_minutes(
                 delta = length[t] - length[cur]
                 if (delta < 0) != too_long or delta == 0:
                     continue
-                if used[t] >= emp.limit_for(t, horizon):
+                if used[t] >= limit[t]:
                     continue
                 if (prev is not None and t in banned[prev]) or (
                     nxt is not None and nxt in banned[t]

@@ -222,12 +222,17 @@ class RosterModel:
                     [self.cell(e, d, s) for s in today] + [self.cell(e, d + 1, t) for t in banned],
                 )
 
-        # Most shifts of each type, and paid minutes within [min, max].
+        # Most shifts of each type, and paid minutes within [min, max]. The days outside the
+        # free window enter as one constant per type (a window of a 364-day row would otherwise
+        # cost 364 x 16 cell look-ups per employee and per neighbourhood).
+        row = self.incumbent[e]
+        fixed = [row[d] for d in range(horizon) if not self.is_free(e, d)]
         minutes: list[tuple[int, Lit]] = []
         for s, st in enumerate(self.problem.shifts):
-            cells = [(1, self.cell(e, d, s)) for d in range(horizon)]
+            cells: list[tuple[int, Lit]] = [(fixed.count(st.id), True)]
+            cells += [(1, lit) for d in self.days if (lit := self.cell(e, d, s)) is not False]
             _add_between(self.model, cells, 0, emp.limit_for(st.id, horizon))
-            minutes.extend((st.minutes, lit) for _, lit in cells)
+            minutes.extend((st.minutes * n, lit) for n, lit in cells)
         _add_between(self.model, minutes, emp.min_minutes, emp.max_minutes)
 
         # Redundant: the same limits as a count of working days. A plain cardinality
