@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     """Pages and API of the core and each domain; each domain's menu entries per role."""
     import bank.subscriptions  # noqa: F401  (the bank's signal receivers)
     import passport
+    import rota.subscriptions  # noqa: F401  (the rota's signal receivers)
     from app.api import blueprints as core_api
     from app.extensions import api, csrf
     from app.views import blueprint as core_views
