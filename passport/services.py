@@ -774,36 +774,52 @@ class RequirementIndex:
 def worker_facts(worker_id: int) -> list[CredentialFacts]:
     """The eligibility facts of all a worker's credentials (`facts_of` each, in one query of
     plain rows: every marketplace search and booking starts here)."""
-    rows = db.session.execute(
-        sa.select(
-            Credential.id,
-            CredentialType.code,
-            Credential.status,
-            Credential.issued_on,
-            Credential.expires_on,
-            Credential.verified_by_trust_id,
-            CredentialAcceptance.trust_id,
-        )
-        .join(CredentialType, CredentialType.id == Credential.credential_type_id)
-        .outerjoin(CredentialAcceptance, CredentialAcceptance.credential_id == Credential.id)
-        .where(Credential.worker_id == worker_id)
-        .order_by(Credential.id)
-    )
+    return facts_by_worker([worker_id])[worker_id]
+
+
+def facts_by_worker(worker_ids: list[int]) -> dict[int, list[CredentialFacts]]:
+    """`worker_facts` of many workers, in one query per 500 of them."""
     credentials: dict[int, tuple] = {}
     accepted: dict[int, set[int]] = {}
-    for credential_id, *facts, accepted_by in rows:
-        credentials.setdefault(credential_id, tuple(facts))
-        if accepted_by is not None:
-            accepted.setdefault(credential_id, set()).add(accepted_by)
-    return [
-        CredentialFacts(
-            type_code=code,
-            verified=status == CredentialStatus.VERIFIED,
-            rejected=status == CredentialStatus.REJECTED,
-            issued_on=issued_on,
-            expires_on=expires_on,
-            verified_by_trust_id=verified_by,
-            accepted_by_trust_ids=frozenset(accepted.get(credential_id, ())),
+    for first in range(0, len(worker_ids), 500):
+        rows = db.session.execute(
+            sa.select(
+                Credential.id,
+                Credential.worker_id,
+                CredentialType.code,
+                Credential.status,
+                Credential.issued_on,
+                Credential.expires_on,
+                Credential.verified_by_trust_id,
+                CredentialAcceptance.trust_id,
+            )
+            .join(CredentialType, CredentialType.id == Credential.credential_type_id)
+            .outerjoin(CredentialAcceptance, CredentialAcceptance.credential_id == Credential.id)
+            .where(Credential.worker_id.in_(worker_ids[first : first + 500]))
+            .order_by(Credential.id)
         )
-        for credential_id, (code, status, issued_on, expires_on, verified_by) in credentials.items()
-    ]
+        for credential_id, *facts, accepted_by in rows:
+            credentials.setdefault(credential_id, tuple(facts))
+            if accepted_by is not None:
+                accepted.setdefault(credential_id, set()).add(accepted_by)
+    out: dict[int, list[CredentialFacts]] = {worker_id: [] for worker_id in worker_ids}
+    for credential_id, (
+        worker_id,
+        code,
+        status,
+        issued_on,
+        expires_on,
+        verified_by,
+    ) in credentials.items():
+        out[worker_id].append(
+            CredentialFacts(
+                type_code=code,
+                verified=status == CredentialStatus.VERIFIED,
+                rejected=status == CredentialStatus.REJECTED,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                verified_by_trust_id=verified_by,
+                accepted_by_trust_ids=frozenset(accepted.get(credential_id, ())),
+            )
+        )
+    return out

@@ -31,9 +31,12 @@ def settings_of(worker: Worker) -> WorkerBankSettings:
     found = db.session.scalar(
         sa.select(WorkerBankSettings).where(WorkerBankSettings.worker_id == worker.id)
     )
-    return found or WorkerBankSettings(
-        worker_id=worker.id, wtr_opted_out=False, accept_assignments=False
-    )
+    return found or default_settings(worker.id)
+
+
+def default_settings(worker_id: int) -> WorkerBankSettings:
+    """The settings of a worker who never saved any (not added to the session)."""
+    return WorkerBankSettings(worker_id=worker_id, wtr_opted_out=False, accept_assignments=False)
 
 
 def banks_for_worker(worker: Worker) -> list[tuple[Bank, BankMembership | None]]:

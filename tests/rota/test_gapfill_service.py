@@ -237,6 +237,53 @@ def test_loading_judges_eligibility_exactly_as_the_booking_service(ics):
             assert service.blocking(ctx, shift) == expected, (worker.id, shift.id)
 
 
+def test_loading_groups_alike_shifts_yet_keeps_each_day_where_a_credential_lapses(ics):
+    """Loading judges alike shifts once per worker; every pair still gets `blocking`'s verdict,
+    including the days after a credential lapses in the middle of the run."""
+    from tests.factories import CredentialFactory, DepartmentFactory
+
+    checker = staff_user(Role.COMPLIANCE, ics["other"])
+    CredentialFactory(
+        worker=ics["keen"],
+        type_code="dbs_enhanced",
+        verified_by=(checker, ics["other"]),
+        expires_on=(NOW + timedelta(days=2)).date(),
+    )
+    ward = DepartmentFactory(site__trust=ics["other"])
+
+    def on(day: int, **fields) -> Shift:
+        start = NOW.replace(hour=8) + timedelta(days=day)
+        return ShiftFactory(
+            department=ward,
+            tier=Tier.COLLABORATIVE,
+            start_at=start,
+            end_at=start + timedelta(hours=12),
+            **fields,
+        )
+
+    needing = [on(day, required_credentials=["dbs_enhanced"]) for day in (1, 2, 3, 4)]
+    others = [on(day) for day in (1, 4)]
+    db.session.commit()
+    admin = staff_user(Role.ICS_ADMIN, None)
+    with transaction():
+        run = service.start_run(
+            admin,
+            trust_id=None,
+            date_from=NOW,
+            date_to=NOW + timedelta(days=7),
+            time_limit=3,
+            now=NOW,
+        )
+    problem, _ = service.load_problem(run, NOW)
+    keen = ics["keen"].id
+    assert [keen in problem.eligible.get(s.id, ()) for s in needing] == [True, True, False, False]
+    for worker, ctx, _, _ in service._contexts([ics["keen"], ics["offered"]], NOW):
+        for shift in needing + others:
+            assert (worker.id in problem.eligible.get(shift.id, ())) == (
+                service.blocking(ctx, shift) is None
+            ), (worker.id, shift.id)
+
+
 def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so(ics, auth):
     from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
     from bank.services.offers import accept_offer
