@@ -3,10 +3,11 @@
 Where `SOLVES_IN_WEB` is off (production), the page and the API only queue a run (a rota solve
 or a gap-filling run); `run_queued_solves`, every 5 seconds in `flask scheduler run`, runs it.
 
-This job claims no `JobRun`: a claim row every 5 seconds would be 17,000 rows a day saying
-nothing, and what must not run twice is each solver run, which `rota.services.runs.claim`
-claims by itself with a conditional update. A second scheduler started by mistake therefore
-takes other runs, never the same one.
+This job does not claim its firing with a `JobRun` first: what must not run twice is each
+solver run, which `rota.services.runs.claim` claims by itself with a conditional update, so a
+second scheduler started by mistake takes other runs, never the same one. A firing that ran or
+interrupted something is recorded as a `JobRun` afterwards, for the ICS administrator's jobs
+page; the idle ones (17,000 a day) are not.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 from datetime import datetime
 
 from app.db import transaction
-from app.jobs import FREQUENT_GRACE, Job
+from app.jobs import FREQUENT_GRACE, Job, claim_run
 from rota.gapfill_service import solve_run
 from rota.models import RotaSolveRun
 from rota.models_gapfill import GapFillRun
@@ -38,6 +39,9 @@ def run_queued_solves(now: datetime) -> str:
     summary = f"{ran} run(s) solved, {interrupted} interrupted"
     if ran or interrupted:
         log.info("Solver runs: %s", summary)
+        with transaction():
+            if record := claim_run("rota.run_queued_solves", now):
+                record.summary = summary
     return summary
 
 

@@ -11,7 +11,7 @@ import time_machine
 
 from app.db import transaction, utcnow
 from app.extensions import db
-from app.models import AuditEvent, Role
+from app.models import AuditEvent, JobRun, Role
 from rota import gapfill_service
 from rota.jobs import run_queued_solves
 from rota.models import RotaSolveRun, SolveRunStatus
@@ -91,7 +91,11 @@ def test_the_job_runs_queued_rota_and_gap_filling_runs_to_the_end(app):
     assert solve.error is None and solve.solver_status in ("OPTIMAL", "FEASIBLE")
     assert {a.member_id for a in rota.assignments} == {member.id}
     assert status(GapFillRun, gaps.id) == "solved"
-    assert run_queued_solves(NOW) == "0 run(s) solved, 0 interrupted"
+    assert run_queued_solves(NOW + timedelta(seconds=5)) == "0 run(s) solved, 0 interrupted"
+    # The ICS administrator's jobs page shows the firing that did something, not idle ones.
+    assert [(r.scheduled_for, r.summary) for r in db.session.scalars(sa.select(JobRun))] == [
+        (NOW, "2 run(s) solved, 0 interrupted")
+    ]
 
 
 def test_without_solves_in_web_the_page_queues_and_the_scheduler_solves(app, api_client):
