@@ -44,7 +44,7 @@ from bank.models import (
     ShiftStatus,
     WorkerBankSettings,
 )
-from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
+from bank.models_offers import OfferSource
 from bank.rules import Commitment, WorkerSchedule
 from bank.services.booking import WorkerContext, book_shift, commitments_by_worker
 from bank.services.memberships import default_settings, rule_set_for_worker
@@ -170,12 +170,20 @@ def _label(refusal) -> str:
     return LABELS.get(refusal.code, refusal.code)
 
 
-def blocking(ctx: WorkerContext, shift: Shift) -> str | None:
+def blocking(
+    ctx: WorkerContext,
+    shift: Shift,
+    passports: dict[tuple, str | None] | None = None,
+    dated: frozenset[int] | set[int] = frozenset(),
+) -> str | None:
     """What keeps the worker off the shift other than the rules, as `judge_shift` judges it
     (its first refusal), or None.
 
     `judge_shift`'s own steps, from its pieces, without its safe-working check: a run judges
     a million pairs at ICS scale and the rules are the solver's (a test holds the two equal).
+    With `passports`, a memo of this worker's passport verdicts, shifts asking the same
+    credentials at one Trust share one; the date counts only at the Trusts in `dated` (see
+    `_date_sensitive_trusts`).
     """
     worker = ctx.worker
     if not ctx.sees(shift):
@@ -195,6 +203,19 @@ def blocking(ctx: WorkerContext, shift: Shift) -> str | None:
         shift.department_id,
         tuple(shift.required_credentials or ()),
     )
+    if passports is None:
+        return _passport_refusal(ctx, requirements, shift)
+    key = (
+        requirements.type_codes,
+        shift.trust_id,
+        local_date(shift.start_at) if shift.trust_id in dated else None,
+    )
+    if key not in passports:
+        passports[key] = _passport_refusal(ctx, requirements, shift)
+    return passports[key]
+
+
+def _passport_refusal(ctx: WorkerContext, requirements, shift: Shift) -> str | None:
     passport = evaluate(
         ctx.facts, requirements, ctx.policies[shift.trust_id], shift.start_at, now=ctx.now
     )
@@ -366,18 +387,28 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
     people = []
     days = [f.day for group in by_group.values() for f in group]
     window = (min(days), max(days)) if days else None
+    # Workers only meet the shifts open to their grade; the others are counted, not visited.
+    by_grade: dict[tuple[str, str], list[_ShiftFacts]] = defaultdict(list)
+    for group, alike in by_group.items():
+        for facts in alike:
+            for grade in facts.grades:
+                by_grade[group, grade].append(facts)
+    graded = Counter((w.staff_group, w.grade) for w in workers)
+    in_group = Counter(w.staff_group for w in workers)
+    for group, alike in by_group.items():
+        for facts in alike:
+            if wrong := in_group[group] - sum(graded[group, g] for g in facts.grades):
+                excluded[facts.shift_id][LABELS["grade"]] = wrong
     for worker, ctx, settings, commitments in _contexts(workers, now):
         dated = _date_sensitive_trusts(ctx, window)
         verdicts: dict[tuple, str | None] = {}
-        for facts in by_group[worker.staff_group]:
-            if worker.grade not in facts.grades:
-                excluded[facts.shift_id][LABELS["grade"]] += 1
-                continue
+        passports: dict[tuple, str | None] = {}
+        for facts in by_grade[worker.staff_group, worker.grade]:
             # Shifts alike in all that `blocking` reads share its answer for this worker; the
             # date counts only where one of their credentials lapses within the run.
             key = (facts.judged_alike, facts.day if facts.trust_id in dated else None)
             if key not in verdicts:
-                verdicts[key] = blocking(ctx, facts.shift)
+                verdicts[key] = blocking(ctx, facts.shift, passports, dated)
             if why := verdicts[key]:
                 excluded[facts.shift_id][why] += 1
             else:
@@ -559,15 +590,3 @@ def apply_run(run: GapFillRun, actor: User, *, now: datetime) -> GapFillRun:
         after={"booked": booked, "offered": offered, "failed": failed},
     )
     return run
-
-
-def offer_statuses(run: GapFillRun) -> dict[int, OfferStatus]:
-    """What became of each offer the run made, by gap-fill item id."""
-    return dict(
-        db.session.execute(
-            sa.select(ShiftOffer.gap_fill_item_id, ShiftOffer.status).where(
-                ShiftOffer.source == OfferSource.GAP_FILL,
-                ShiftOffer.gap_fill_item_id.in_([i.id for i in run.items]),
-            )
-        ).all()
-    )
