@@ -65,6 +65,12 @@ class GapFillItemSchema(ma.Schema):
     reason = fields.String(allow_none=True)
     outcome = fields.Enum(GapFillOutcome, by_value=True)
     outcome_detail = fields.String(allow_none=True)
+    offer_status = fields.Function(
+        lambda item: item.offer.status.value if item.offer else None,
+        metadata={
+            "description": "An offer's answer: pending, accepted, declined, expired or withdrawn"
+        },
+    )
 
 
 class GapFillRunSchema(ma.Schema):

@@ -18,6 +18,7 @@ from app.db import IdMixin, utcnow
 from app.extensions import db
 from app.models import Trust, User, Worker, str_enum
 from bank.models import Shift
+from bank.models_offers import ShiftOffer
 
 
 class GapFillStatus(enum.StrEnum):
@@ -99,3 +100,11 @@ class GapFillItem(IdMixin, db.Model):
     run: Mapped[GapFillRun] = relationship(back_populates="items")
     shift: Mapped[Shift] = relationship(lazy="joined")
     worker: Mapped[Worker | None] = relationship()
+    # The offer applying made of an OFFER proposal, whose status says what became of it. The
+    # bank's offer names its item without a foreign key (bank sits below rota), hence foreign().
+    offer: Mapped[ShiftOffer | None] = relationship(
+        primaryjoin="foreign(ShiftOffer.gap_fill_item_id) == GapFillItem.id",
+        viewonly=True,
+        uselist=False,
+        lazy="selectin",
+    )

@@ -113,7 +113,6 @@ def _run_context(run_id: int) -> dict[str, Any]:
         "left_open": [i for i in items if i.kind == GapFillKind.OPEN],
         "running": run.status in (GapFillStatus.QUEUED, GapFillStatus.RUNNING),
         "london": LONDON,
-        "offer_statuses": service.offer_statuses(run),
     }
 
 

@@ -284,7 +284,9 @@ def test_loading_groups_alike_shifts_yet_keeps_each_day_where_a_credential_lapse
             ), (worker.id, shift.id)
 
 
-def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so(ics, auth):
+def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so(
+    ics, auth, api_client
+):
     from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
     from bank.services.offers import accept_offer
 
@@ -309,7 +311,8 @@ def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so
     assert "Waiting for an answer" in page
     with transaction():
         accept_offer(offer.id, ics["offered"], actor=ics["offered"].user, now=NOW)
-    assert service.offer_statuses(db.session.get(type(run), run.id)) == {
-        item.id: OfferStatus.ACCEPTED
-    }
+    db.session.expire_all()
+    assert db.session.get(GapFillItem, item.id).offer.status == OfferStatus.ACCEPTED
     assert "Accepted" in auth.client.get(f"/workforce/gap-fill/{run.id}").text
+    proposals = api_client(team).get(f"/api/v1/gap-fill-runs/{run.id}").get_json()["proposals"]
+    assert {p["kind"]: p["offer_status"] for p in proposals} == {"book": None, "offer": "accepted"}
