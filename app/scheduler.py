@@ -48,6 +48,10 @@ def build_scheduler(app: Flask) -> BackgroundScheduler:
     _app = app
     with app.app_context():
         engine = db.engine
+    # APScheduler logs every firing ("Running job", "executed successfully") at INFO: with the
+    # solver-runs job every 5 seconds that is 24 lines a minute saying nothing. Failures are
+    # still logged (ERROR), and what a run did is in `job_runs` and on /ics/jobs.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     return BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
         # Jobs are short and claim their runs in the database; a few threads are plenty.
