@@ -138,6 +138,25 @@ def load_demo(made, *, rng: random.Random, now: datetime) -> None:
     _shifts(made, members, rng, now)
     _preferences(made, members, rng)
     db.session.flush()
+    _offers(made, now)
+
+
+# The demo worker finds this many shifts offered to them on their Offers page.
+DEMO_OFFERS = 2
+
+
+def _offers(made, now: datetime) -> None:
+    """Offer the demo worker a few shifts they can take, as a gap-filling run would (no
+    random draws, so the rest of the demo stays as it was)."""
+    from bank.services.booking import SearchFilters, search_open_shifts
+    from bank.services.offers import make_offer
+
+    if not made.workers:
+        return
+    worker = made.workers[0]
+    soon = SearchFilters(date_from=now + timedelta(days=2), eligible_only=True, limit=50)
+    for verdict in search_open_shifts(worker, now=now, filters=soon)[:DEMO_OFFERS]:
+        make_offer(verdict.shift, worker, actor=None, now=now)
 
 
 def _preferences(made, members, rng: random.Random) -> None:

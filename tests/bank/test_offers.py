@@ -264,3 +264,15 @@ def test_many_workers_accepting_offers_of_one_shift_at_once_book_it_once(app):
     statuses = {o.worker_id: db.session.get(ShiftOffer, o.id).status for o in offers}
     assert statuses.pop(booking.worker_id) == OfferStatus.ACCEPTED
     assert set(statuses.values()) == {OfferStatus.WITHDRAWN}
+
+
+def test_the_demo_worker_has_shifts_offered_to_answer(app):
+    from app.demo import generate
+    from bank.demo import DEMO_OFFERS
+
+    with transaction():
+        made = generate(trusts=2, workers=12, seed=5, now=NOW)
+    offers = db.session.scalars(sa.select(ShiftOffer)).all()
+    assert len(offers) == DEMO_OFFERS
+    assert {o.worker_id for o in offers} == {made.workers[0].id}
+    assert all(o.status == OfferStatus.PENDING for o in offers)
