@@ -99,21 +99,7 @@ def run_solve(run_id: int) -> RotaSolveRun:
         rota = run.rota
         spec = spec_from_rota(rota)
     workers = current_app.config.get("ROTA_SOLVER_WORKERS", 2)
-
-    def progress(line: str) -> None:
-        with transaction():
-            run.progress = [*run.progress, line][-200:]
-            if (match := re.search(r"cost (\d+)", line)) and (
-                run.best_objective is None or int(match.group(1)) < run.best_objective
-            ):
-                run.best_objective = int(match.group(1))
-
-    def better(proposal: Proposal) -> None:
-        with transaction():
-            run.roster = _roster_json(proposal)
-            run.best_objective = proposal.result.objective
-            run.bound = proposal.result.bound
-            run.solver_status = proposal.result.status.value
+    recorder = _Recorder(db.engine, run_id)
 
     try:
         proposal = solve_verified(
@@ -121,8 +107,8 @@ def run_solve(run_id: int) -> RotaSolveRun:
             time_limit=run.time_limit,
             seed=run.seed,
             workers=workers,
-            log=progress,
-            on_roster=better,
+            log=recorder.line,
+            on_roster=recorder.roster,
         )
         with transaction():
             run.solver_status = proposal.result.status.value
@@ -159,6 +145,49 @@ def run_solve(run_id: int) -> RotaSolveRun:
             run.error = f"The solver stopped: {type(error).__name__}"
             run.finished_at = utcnow()
     return run
+
+
+class _Recorder:
+    """A run's progress lines and best roster so far, written as the solver reports them.
+
+    The solver calls back from whichever thread found something (its LNS searches in worker
+    threads of its own, outside any app context), so each report is one short transaction on
+    the engine, under a lock, touching no ORM object of the run's own session.
+    """
+
+    def __init__(self, engine: sa.Engine, run_id: int) -> None:
+        self.engine, self.run_id = engine, run_id
+        self.lock = threading.Lock()
+        self.lines: list[str] = []
+        self.best: int | None = None
+
+    def line(self, text: str) -> None:
+        with self.lock:
+            self.lines = [*self.lines, text][-200:]
+            values: dict[str, Any] = {"progress": self.lines}
+            if (match := re.search(r"cost (\d+)", text)) and (
+                self.best is None or int(match.group(1)) < self.best
+            ):
+                self.best = values["best_objective"] = int(match.group(1))
+            self._write(values)
+
+    def roster(self, proposal: Proposal) -> None:
+        with self.lock:
+            self.best = proposal.result.objective
+            self._write(
+                {
+                    "roster": _roster_json(proposal),
+                    "best_objective": proposal.result.objective,
+                    "bound": proposal.result.bound,
+                    "solver_status": proposal.result.status.value,
+                }
+            )
+
+    def _write(self, values: dict[str, Any]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(RotaSolveRun).where(RotaSolveRun.id == self.run_id).values(**values)
+            )
 
 
 def _roster_json(proposal: Proposal) -> dict[str, Any]:

@@ -3,6 +3,7 @@ and fails the runs whose process died. Time is frozen at tests.factories.NOW."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,30 @@ def test_runs_whose_process_died_are_failed_with_the_reason_and_audited(app, fro
     page = client.get(f"/workforce/rota-runs/{running.id}/progress").get_data(as_text=True)
     assert "Stopped with an error" in page and "the solver process stopped" in page
     assert "hx-trigger" not in page  # no more polling
+
+
+def test_progress_reported_from_the_solvers_own_threads_is_recorded(app, monkeypatch):
+    """The solver's LNS reports from worker threads of its own, outside any app context."""
+    from rota.services import solving
+
+    real = solving.solve_verified
+
+    def in_another_thread(spec, **kwargs):
+        found = []
+        thread = threading.Thread(target=lambda: found.append(real(spec, **kwargs)))
+        thread.start()
+        thread.join()
+        return found[0]
+
+    monkeypatch.setattr(solving, "solve_verified", in_another_thread)
+    rota, _member = tiny_rota()
+    with transaction():
+        run = RotaSolveRun(
+            rota_id=rota.id, trust_id=rota.trust_id, time_limit=2, created_at=NOW, progress=[]
+        )
+        db.session.add(run)
+    assert run_queued_solves(NOW) == "1 run(s) solved, 0 interrupted"
+    db.session.commit()
+    run = db.session.get(RotaSolveRun, run.id)
+    assert run.status == SolveRunStatus.DONE and run.error is None
+    assert run.progress and run.roster and run.best_objective is not None
