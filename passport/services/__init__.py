@@ -1,0 +1,88 @@
+"""Passport operations: add, verify, reject and accept credentials; policy and requirements;
+eligibility; the expiry run. Services flush; the caller commits once.
+
+One module per concern; every operation is importable from here."""
+
+from passport.services.access import (
+    PASSPORT_STAFF_ROLES,
+    acting_trust,
+    can_see_passports,
+    evidence_response,
+    find_workers,
+    visible_credential,
+    visible_worker,
+)
+from passport.services.credentials import (
+    EVIDENCE_SIGNATURES,
+    EXPIRING_SOON_DAYS,
+    Upload,
+    accept_credential,
+    add_credential,
+    checks_avoided,
+    display_status,
+    expire_credentials,
+    facts_of,
+    passport_of,
+    reject_credential,
+    verification_queue,
+    verify_credential,
+)
+from passport.services.facts import (
+    check_work,
+    eligibility,
+    facts_by_worker,
+    worker_facts,
+)
+from passport.services.policy import (
+    RequirementIndex,
+    add_requirement,
+    credential_type,
+    credential_types,
+    ensure_credential_types,
+    remove_requirement,
+    requirements_for,
+    set_recognition,
+    set_training_interval,
+    trust_policies,
+    trust_policy,
+    trust_requirements,
+)
+
+__all__ = [
+    "EVIDENCE_SIGNATURES",
+    "EXPIRING_SOON_DAYS",
+    "PASSPORT_STAFF_ROLES",
+    "RequirementIndex",
+    "Upload",
+    "accept_credential",
+    "acting_trust",
+    "add_credential",
+    "add_requirement",
+    "can_see_passports",
+    "check_work",
+    "checks_avoided",
+    "credential_type",
+    "credential_types",
+    "display_status",
+    "eligibility",
+    "ensure_credential_types",
+    "evidence_response",
+    "expire_credentials",
+    "facts_by_worker",
+    "facts_of",
+    "find_workers",
+    "passport_of",
+    "reject_credential",
+    "remove_requirement",
+    "requirements_for",
+    "set_recognition",
+    "set_training_interval",
+    "trust_policies",
+    "trust_policy",
+    "trust_requirements",
+    "verification_queue",
+    "verify_credential",
+    "visible_credential",
+    "visible_worker",
+    "worker_facts",
+]
