@@ -141,6 +141,7 @@ def improve(
     subsolvers: list[str] | None = None,
     log: Callable[[str], None] | None = None,
     max_rounds: int | None = None,
+    picker: NeighbourhoodPicker | None = None,
 ) -> Roster:
     """Improve a feasible roster by re-solving neighbourhoods until ``deadline``.
 
@@ -163,11 +164,15 @@ def improve(
             mode only), None for CP-SAT's portfolio.
         log: Called with progress lines when given.
         max_rounds: Stop after this many sub-solves (tests use it instead of the clock).
+        picker: Neighbourhood picker to carry on with (its learnt sizes), or None for a new
+            one starting at ``cells``.
 
     Returns:
         The best roster found (``roster`` itself if nothing better turned up).
     """
     search = _Search(problem, roster, rng, cells, deadline, max_rounds, log)
+    if picker is not None:
+        search.picker = picker
     if workers <= 1:
         search.run(slice_seconds, 1, subsolvers)
     else:

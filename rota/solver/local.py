@@ -62,6 +62,8 @@ class LocalSearch:
         # Requests per cell: (shift, weight, wanted) with wanted True for on-requests.
         self._drop: dict[tuple[int, str], int] = {}
         self._add: dict[tuple[int, str], int] = {}
+        self._spare: dict[int, list[int]] = {}
+        self._short: list[tuple[int, str]] = []
         self.requests: dict[tuple[int, int], list[tuple[str, int, bool]]] = {}
         for reqs, wanted in ((problem.on_requests, True), (problem.off_requests, False)):
             for r in reqs:
@@ -139,8 +141,9 @@ class LocalSearch:
                 return False
         if not emp.min_minutes <= self.total[e] <= emp.max_minutes:
             return False
-        if any(n > self.limit[e][s] for s, n in self.used[e].items()):
-            return False
+        for _, value in changes:
+            if value is not None and self.used[e][value] > self.limit[e][value]:
+                return False
         if self.weekends[e] > emp.max_weekends:
             return False
         checked: set[int] = set()
@@ -265,6 +268,7 @@ class LocalSearch:
             # refreshed each pass (a little stale within one, which only affects the order).
             self._drop = {key: self._cover_delta(*key, -1) for key in self.cover}
             self._add = {key: self._cover_delta(*key, +1) for key in self.cover}
+            self._spare = {}
             short, extra = [], []
             for (d, s), lines in self.cover.items():
                 have = self.have.get((d, s), 0)
@@ -275,6 +279,7 @@ class LocalSearch:
                     extra.append((d, s))
             rng.shuffle(short)
             rng.shuffle(extra)
+            self._short = list(short)
             staff = list(range(n_emp))
             for d, s in short:
                 if time.monotonic() > deadline:
@@ -315,10 +320,20 @@ class LocalSearch:
         row = self.rows[e]
         if row[d] is not None or self.limit[e].get(s, 0) <= 0:
             return 0
-        # Move a working day here: drop one whose shift is least needed.
-        days = [x for x in range(self.horizon) if row[x] is not None and x != d]
-        rng.shuffle(days)
+        # Move a working day here, from a day whose shift the cover can spare: only those can
+        # pay for the move (requests aside), which prunes the candidates to a handful.
+        gain = self._cover_delta(d, s, +1)
         drop = self._drop
+        if e not in self._spare:
+            # Working days whose shift is over its cover at the start of the pass (a stale
+            # entry only makes a weaker candidate: every move is re-costed and re-checked).
+            self._spare[e] = [x for x, c in enumerate(row) if c is not None and drop[x, c] < 0]
+        days = [
+            x
+            for x in self._spare[e]
+            if row[x] is not None and x != d and drop.get((x, row[x]), 0) + gain < 0
+        ]
+        rng.shuffle(days)
         days.sort(key=lambda x: drop.get((x, row[x]), 0))
         for x in days[: self.TRIES]:
             delta = self.try_move(e, [(x, None), (d, s)])
@@ -338,11 +353,11 @@ class LocalSearch:
                     return delta
         row = self.rows[e]
         add = self._add
+        gain = self._cover_delta(d, s, -1)
         options = [
-            (add.get((x, t), 0), x, t)
-            for x in range(self.horizon)
-            if row[x] is None and x != d
-            for t in self.allowed[e]
+            (add[x, t], x, t)
+            for x, t in self._short
+            if row[x] is None and x != d and self.limit[e][t] > 0 and add[x, t] + gain < 0
         ]
         rng.shuffle(options)
         options.sort(key=lambda option: option[0])
