@@ -43,7 +43,7 @@ from bank.schemas import (
     ShiftSchema,
     VerdictSchema,
 )
-from bank.services.booking import SearchFilters
+from bank.services.eligibility import SearchFilters
 from bank.services.memberships import bank_trust_ids, settings_of
 from bank.services.preferences import update_preferences
 

@@ -148,7 +148,7 @@ DEMO_OFFERS = 2
 def _offers(made, now: datetime) -> None:
     """Offer the demo worker a few shifts they can take, as a gap-filling run would (no
     random draws, so the rest of the demo stays as it was)."""
-    from bank.services.booking import SearchFilters, search_open_shifts
+    from bank.services.eligibility import SearchFilters, search_open_shifts
     from bank.services.offers import make_offer
 
     if not made.workers:

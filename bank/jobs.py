@@ -31,7 +31,7 @@ from bank.models import (
     Tier,
 )
 from bank.services import offers, release
-from bank.services.booking import judge_shift, worker_context
+from bank.services.eligibility import judge_shift, worker_context
 from bank.services.memberships import workforce_of
 
 LONDON = ZoneInfo("Europe/London")
@@ -315,7 +315,7 @@ def remind_unsigned_timesheets(now: datetime) -> JobRun | None:
     each timesheet still waiting for sign-off, and escalate to finance on the cut-off morning."""
     from app.models import Role
     from bank.models import Timesheet, TimesheetStatus
-    from bank.services.timesheets import workforce_users
+    from bank.services.memberships import workforce_users
 
     with transaction():
         run = claim_run("bank.timesheet_reminders", now)

@@ -43,7 +43,7 @@ from bank.models import (
     Shift,
     ShiftStatus,
 )
-from bank.services.booking import SearchFilters
+from bank.services.eligibility import SearchFilters
 from bank.services.memberships import bank_trust_ids
 from bank.services.preferences import places_for, update_preferences
 

@@ -235,7 +235,7 @@ def check_eligible(attempts: list[tuple[int, int, str]], now: datetime, sample: 
     from app.extensions import db
     from app.models import Worker
     from bank.models import Shift
-    from bank.services.booking import judge_shift, worker_context
+    from bank.services.eligibility import judge_shift, worker_context
 
     for worker_id, shift_id, _ in attempts[:sample]:
         verdict = judge_shift(

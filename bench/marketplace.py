@@ -203,7 +203,7 @@ def time_searches(
     from app.extensions import db
     from app.models import Worker
     from bank.schemas import VerdictSchema
-    from bank.services.booking import SearchFilters, search_open_shifts
+    from bank.services.eligibility import SearchFilters, search_open_shifts
 
     filters = SearchFilters() if limit is None else SearchFilters(limit=limit)
     schema = VerdictSchema(many=True)

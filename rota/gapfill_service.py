@@ -1,6 +1,6 @@
 """The gap filler's adapter: load open bank shifts and workers, solve, write back, apply.
 
-Eligibility comes from the booking service itself (`bank.services.booking.worker_context` and
+Eligibility comes from the booking service itself (`bank.services.eligibility.worker_context` and
 `judge_shift`): bank membership and visibility, staff group, grade and the passport are judged
 exactly as when a worker books, and the worker's commitments at every Trust (bookings and
 declared rota work) are the ones booking checks the rules against. The pure solver
@@ -46,7 +46,8 @@ from bank.models import (
 )
 from bank.models_offers import OfferSource
 from bank.rules import Commitment, WorkerSchedule
-from bank.services.booking import WorkerContext, book_shift, commitments_by_worker
+from bank.services.booking import book_shift
+from bank.services.eligibility import WorkerContext, commitments_by_worker
 from bank.services.memberships import default_settings, rule_set_for_worker
 from bank.services.offers import make_offer
 from passport.eligibility import evaluate, local_date, valid_until

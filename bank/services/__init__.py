@@ -1,12 +1,13 @@
 """Bank operations, one module per aggregate. Services flush; the caller commits once."""
 
-from bank.services.booking import (
-    NotEligible,
+from bank.services.applications import (
     apply_for_shift,
     approve_application,
-    book_shift,
-    cancel_booking,
     decline_application,
+)
+from bank.services.booking import book_shift, cancel_booking
+from bank.services.eligibility import (
+    NotEligible,
     judge_shift,
     search_open_shifts,
     worker_context,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
-from app.models import Role, User, Worker
+from app.models import Role, RoleMembership, User, Worker
 from app.reference import StaffGroup
 from app.services import notify, record_audit
 from bank.models import Bank, BankKind, BankMembership, MembershipStatus, WorkerBankSettings
@@ -151,3 +151,15 @@ def decide_membership(
         link="/shifts",
     )
     return membership
+
+
+def workforce_users(trust_id: int, roles: tuple[Role, ...] = (Role.WORKFORCE,)) -> list[User]:
+    """Staff holding one of `roles` at the Trust."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(RoleMembership)
+            .where(RoleMembership.role.in_(roles), RoleMembership.trust_id == trust_id)
+            .distinct()
+        )
+    )

@@ -25,7 +25,7 @@ from app.services import notify, record_audit
 from bank.models import Booking, BookingSource, Shift, ShiftStatus
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.services.booking import book_shift
-from bank.services.timesheets import workforce_users
+from bank.services.memberships import workforce_users
 
 LONDON = ZoneInfo("Europe/London")
 # A worker has a day to answer: long enough to see the message after a night shift, short

@@ -30,8 +30,8 @@ from bank.models import (
     bank_trusts,
 )
 from bank.services.booking import cancel_booking
+from bank.services.memberships import workforce_users
 from bank.services.offers import withdraw_offers
-from bank.services.timesheets import workforce_users
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Department, Role, Trust, User, Worker
 from app.services import notify, record_audit
 from bank.models import Bank, BankKind, DeclaredCommitment, InstantBookRule
-from bank.services.timesheets import workforce_users
+from bank.services.memberships import workforce_users
 
 LONDON = ZoneInfo("Europe/London")
 MAX_WINDOW_HOURS = 24 * 14

@@ -31,6 +31,7 @@ from bank.models import (
     TimesheetStatus,
     bank_trusts,
 )
+from bank.services.memberships import workforce_users
 
 LONDON = ZoneInfo("Europe/London")
 # How far actual times may stray from the booked ones before we ask for a correction: a
@@ -171,20 +172,6 @@ LABELS = {
 
 def label(status: TimesheetStatus) -> str:
     return LABELS[status]
-
-
-def workforce_users(trust_id: int, roles: tuple[Role, ...] = (Role.WORKFORCE,)) -> list[User]:
-    """Staff holding one of `roles` at the Trust."""
-    from app.models import RoleMembership
-
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(RoleMembership)
-            .where(RoleMembership.role.in_(roles), RoleMembership.trust_id == trust_id)
-            .distinct()
-        )
-    )
 
 
 def timesheet_for_staff(

@@ -67,7 +67,7 @@ def publish_rota(rota: Rota, actor: User, *, now: datetime) -> list[Shift]:
                 raise
             posted.append(shift)
     # The rota's shifts join each member's declared rota work, which the bank's booking checks
-    # count (bank.services.booking): a bank shift can then never break rest against the rota;
+    # count (bank.services.eligibility): a bank shift can then never break rest against the rota;
     # the description lets this rota leave its own rows out when it is checked.
     for assignment in rota.assignments:
         st = types[assignment.shift_type_id]

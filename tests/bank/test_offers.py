@@ -18,7 +18,7 @@ from bank.jobs import expire_offers
 from bank.models import Booking, BookingSource, BookingStatus, Shift, ShiftStatus
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.services import book_shift, cancel_shift
-from bank.services.booking import NotEligible
+from bank.services.eligibility import NotEligible
 from bank.services.offers import (
     OFFER_LIFETIME,
     OfferClosed,

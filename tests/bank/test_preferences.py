@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import AuditEvent, Role
 from bank.models import Tier, WorkerBankSettings
 from bank.services import settings_of
-from bank.services.booking import worker_context
+from bank.services.eligibility import worker_context
 from rota import gapfill_service
 from rota.models_gapfill import GapFillKind
 from tests.factories import (

@@ -213,7 +213,7 @@ def test_the_page_starts_a_run_shows_proposals_and_reasons_and_applies_it(ics, a
 
 
 def test_loading_judges_eligibility_exactly_as_the_booking_service(ics):
-    from bank.services.booking import judge_shift, worker_context
+    from bank.services.eligibility import judge_shift, worker_context
     from tests.factories import credential_type
 
     credential_type("dbs_enhanced")
