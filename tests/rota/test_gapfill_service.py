@@ -14,6 +14,7 @@ from app.db import transaction
 from app.extensions import db
 from app.models import AuditEvent, Notification, Role
 from bank.models import Booking, BookingSource, Shift, ShiftStatus, Tier, WorkerBankSettings
+from rota import gapfill_loading as loading
 from rota import gapfill_service as service
 from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillStatus
 from tests.factories import (
@@ -229,12 +230,12 @@ def test_loading_judges_eligibility_exactly_as_the_booking_service(ics):
     ]
     db.session.commit()
     workers = [ics["keen"], ics["offered"], outsider, fy1]
-    for worker, ctx, _, _ in service._contexts(workers, NOW):
+    for worker, ctx, _, _ in loading._contexts(workers, NOW):
         real = worker_context(worker, NOW)
         for shift in shifts:
-            refusals = [r for r in judge_shift(real, shift).refusals if r.code in service.NOT_RULES]
-            expected = service._label(refusals[0]) if refusals else None
-            assert service.blocking(ctx, shift) == expected, (worker.id, shift.id)
+            refusals = [r for r in judge_shift(real, shift).refusals if r.code in loading.NOT_RULES]
+            expected = loading._label(refusals[0]) if refusals else None
+            assert loading.blocking(ctx, shift) == expected, (worker.id, shift.id)
 
 
 def test_loading_groups_alike_shifts_yet_keeps_each_day_where_a_credential_lapses(ics):
@@ -274,13 +275,13 @@ def test_loading_groups_alike_shifts_yet_keeps_each_day_where_a_credential_lapse
             time_limit=3,
             now=NOW,
         )
-    problem, _ = service.load_problem(run, NOW)
+    problem, _ = loading.load_problem(run, NOW)
     keen = ics["keen"].id
     assert [keen in problem.eligible.get(s.id, ()) for s in needing] == [True, True, False, False]
-    for worker, ctx, _, _ in service._contexts([ics["keen"], ics["offered"]], NOW):
+    for worker, ctx, _, _ in loading._contexts([ics["keen"], ics["offered"]], NOW):
         for shift in needing + others:
             assert (worker.id in problem.eligible.get(shift.id, ())) == (
-                service.blocking(ctx, shift) is None
+                loading.blocking(ctx, shift) is None
             ), (worker.id, shift.id)
 
 
