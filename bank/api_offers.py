@@ -1,4 +1,5 @@
-"""JSON API of shift offers: a worker's offers, and accepting or declining one.
+"""JSON API of shift offers: a worker's offers, and accepting or declining one; a workforce
+team's offers of its shifts.
 
 Another worker's offer answers 404; an offer that has ended (answered, expired, or the shift
 taken or cancelled) answers 409 saying why; a rule that now blocks the worker answers 422 with
@@ -10,14 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api_support import token_required
-from app.db import utcnow
+from app.db import transaction, utcnow
 from bank.api import own_worker
 from bank.entry import answer_offer
-from bank.schemas_offers import OfferDeclineSchema, OfferSchema
+from bank.schemas_offers import (
+    OfferCreateSchema,
+    OfferDeclineSchema,
+    OfferSchema,
+    TeamOfferSchema,
+)
 from bank.services import offers
+from bank.services.shifts import visible_shift_for_staff
 
 blp = Blueprint(
     "offers_api",
@@ -66,3 +74,25 @@ def decline(data: dict, offer_id: int) -> Any:
         offer_id,
         now=now,
     )
+
+
+@blp.route("/shifts/<int:shift_id>/offers")
+class ShiftOffers(MethodView):
+    """A workforce team's offers of one of its shifts (another Trust's shift answers 404)."""
+
+    decorators = [token_required]
+
+    @blp.response(200, TeamOfferSchema(many=True))
+    def get(self, shift_id: int) -> Any:
+        """Every offer of the shift, newest first."""
+        return offers.offers_of_shift(visible_shift_for_staff(g.user, shift_id))
+
+    @blp.arguments(OfferCreateSchema)
+    @blp.response(201, TeamOfferSchema)
+    @blp.alt_response(409, schema=None, description="Not open, started, or already on offer")
+    @blp.alt_response(422, schema=None, description="The worker could not take it: every reason")
+    def post(self, data: dict, shift_id: int) -> Any:
+        """Offer the open shift to a worker who could take it now; they are told at once."""
+        with transaction():
+            shift = visible_shift_for_staff(g.user, shift_id)
+            return offers.offer_shift(shift, data["worker_id"], g.user, now=utcnow())

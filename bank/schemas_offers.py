@@ -31,3 +31,14 @@ class OfferSchema(ma.Schema):
 
 class OfferDeclineSchema(ma.Schema):
     reason = fields.String(load_default=None, validate=DECLINE_REASON)
+
+
+class TeamOfferSchema(OfferSchema):
+    """An offer as the shift's workforce team sees it: to whom."""
+
+    worker_id = fields.Integer()
+    worker_name = fields.String(attribute="worker.name")
+
+
+class OfferCreateSchema(ma.Schema):
+    worker_id = fields.Integer(required=True)

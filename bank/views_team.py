@@ -39,6 +39,7 @@ from bank.models import (
     Shift,
     ShiftStatus,
 )
+from bank.services import offers
 from bank.services.memberships import bank_trust_ids
 from bank.views import LONDON, blueprint
 
@@ -179,6 +180,9 @@ def trust_shift(shift_id: int) -> Any:
                         services.approve_application(target, g.user, now=utcnow())
                     elif action == "decline":
                         services.decline_application(target, g.user, now=utcnow())
+                    elif action == "offer":
+                        worker = _worker_by_email(request.form.get("email", ""))
+                        offers.offer_shift(shift, worker.id, g.user, now=utcnow())
                     elif action == "assign":
                         worker = _worker_by_email(request.form.get("email", ""))
                         services.book_shift(
@@ -200,7 +204,11 @@ def trust_shift(shift_id: int) -> Any:
         .order_by(Application.applied_at)
     ).all()
     return render_template(
-        "bank/trust_shift.html", shift=shift, applications=applications, open=ShiftStatus.OPEN
+        "bank/trust_shift.html",
+        shift=shift,
+        applications=applications,
+        offers=offers.offers_of_shift(shift),
+        open=ShiftStatus.OPEN,
     )
 
 

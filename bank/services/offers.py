@@ -18,13 +18,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import User, Worker
 from app.services import notify, record_audit
 from bank.models import Booking, BookingSource, Shift, ShiftStatus
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.services.booking import book_shift
+from bank.services.eligibility import NotEligible, judge_shift, worker_context
 from bank.services.memberships import workforce_users
 
 LONDON = ZoneInfo("Europe/London")
@@ -265,7 +266,41 @@ def _expire(offer: ShiftOffer, now: datetime) -> bool:
     if not _close(offer, OfferStatus.EXPIRED, now=now, closed_reason="Not answered in time."):
         return False
     _audit("offer.expired", offer, None, now)
+    # The team can offer the shift to someone else while it is still open.
+    if offer.shift.status == ShiftStatus.OPEN and offer.shift.start_at > now:
+        title = f"{offer.worker.name} did not answer: {offer.shift.department.name}, "
+        _tell_team(offer, title + _when(offer.shift), now)
     return True
+
+
+def offer_shift(shift: Shift, worker_id: int, actor: User, *, now: datetime) -> ShiftOffer:
+    """The workforce team offers one of its open shifts to a worker who could take it now.
+
+    The worker is judged as a booking would judge them (banks, grade, passport, rules), so no
+    one is offered a shift they would be refused on accepting; the refusals name them.
+    """
+    worker = db.session.get(Worker, worker_id)
+    if worker is None:
+        raise ValidationFailed.on("worker_id", f"No worker with id {worker_id}.")
+    verdict = judge_shift(worker_context(worker, now), shift)
+    if not verdict.eligible:
+        reasons = [r.message for r in verdict.refusals]
+        raise NotEligible(
+            f"{worker.name} cannot take this shift: {'; '.join(reasons)}",
+            errors={"worker_id": reasons},
+        )
+    return make_offer(shift, worker, actor=actor, now=now, source=OfferSource.WORKFORCE)
+
+
+def offers_of_shift(shift: Shift) -> list[ShiftOffer]:
+    """Every offer of the shift, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ShiftOffer)
+            .where(ShiftOffer.shift_id == shift.id)
+            .order_by(ShiftOffer.created_at.desc(), ShiftOffer.id.desc())
+        )
+    )
 
 
 @dataclass(frozen=True)
