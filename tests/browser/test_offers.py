@@ -7,8 +7,17 @@ import re
 import time_machine
 from playwright.sync_api import expect
 
+from app.models import Role
 from tests.browser.test_sign_in import sign_in
-from tests.factories import NOW, TrustFactory, WorkerFactory, offer_to_member
+from tests.factories import (
+    NOW,
+    ShiftFactory,
+    TrustFactory,
+    WorkerFactory,
+    member_of_own_bank,
+    offer_to_member,
+    staff_user,
+)
 
 
 def test_a_worker_accepts_an_offer_and_sees_the_shift_in_my_shifts(page):
@@ -35,3 +44,23 @@ def test_a_worker_accepts_an_offer_and_sees_the_shift_in_my_shifts(page):
         page.get_by_role("link", name="Offers").click()
         expect(page.get_by_test_id("no-offers")).to_be_visible()
         expect(page.get_by_test_id("recent-offers")).to_contain_text("Accepted")
+
+
+def test_a_team_offers_a_shift_from_its_page_and_a_refusal_names_the_worker(page):
+    trust = TrustFactory(name="Tame Hospitals")
+    shift = ShiftFactory(department__site__trust=trust, department__name="Acute Medical Unit")
+    priya = WorkerFactory(primary_trust=trust, grade="ST3", user__full_name="Priya Patel")
+    member_of_own_bank(priya)
+    outsider = WorkerFactory(grade="ST3", user__full_name="Sam Jones")  # in no bank of Tame
+    team = staff_user(Role.WORKFORCE, trust)
+    with time_machine.travel(NOW, tick=False):
+        sign_in(page, team.email)
+        page.goto(f"/workforce/shifts/{shift.id}")
+        page.get_by_label("Worker's email").fill(outsider.user.email)
+        page.get_by_role("button", name="Offer", exact=True).click()
+        expect(page.get_by_text(re.compile("^Sam Jones cannot take this shift"))).to_be_visible()
+        page.get_by_label("Worker's email").fill(priya.user.email)
+        page.get_by_role("button", name="Offer", exact=True).click()
+        offers = page.get_by_test_id("offers")
+        expect(offers).to_contain_text("Priya Patel (ST3)")
+        expect(offers).to_contain_text("Waiting for an answer")
