@@ -327,7 +327,9 @@ class LocalSearch:
         if e not in self._spare:
             # Working days whose shift is over its cover at the start of the pass (a stale
             # entry only makes a weaker candidate: every move is re-costed and re-checked).
-            self._spare[e] = [x for x, c in enumerate(row) if c is not None and drop[x, c] < 0]
+            self._spare[e] = [
+                x for x, c in enumerate(row) if c is not None and drop.get((x, c), 0) < 0
+            ]
         days = [
             x
             for x in self._spare[e]
@@ -357,7 +359,7 @@ class LocalSearch:
         options = [
             (add[x, t], x, t)
             for x, t in self._short
-            if row[x] is None and x != d and self.limit[e][t] > 0 and add[x, t] + gain < 0
+            if row[x] is None and x != d and self.limit[e].get(t, 0) > 0 and add[x, t] + gain < 0
         ]
         rng.shuffle(options)
         options.sort(key=lambda option: option[0])

@@ -1,14 +1,17 @@
 """Search strategy: which CP-SAT models to solve, in what order, with what share of the time.
 
-1. Small instances (up to ``SMALL_MODEL_MAX_VARS`` shift variables): the full model with a
-   full-LP worker (``max_lp``) for 40% of the budget. With two workers CP-SAT's default
-   portfolio keeps the run and weekend rules out of the LP of its only full-problem worker and
-   the bound collapses; ``max_lp`` gives a tight bound and often a proof.
+1. Small instances (up to ``SMALL_MODEL_MAX_VARS`` shift variables and
+   ``SMALL_MODEL_MAX_DAYS`` days): the greedy roster polished by the local search as a hint,
+   then the full model with a full-LP worker (``max_lp``) for half the budget. With two
+   workers CP-SAT's default portfolio keeps the run and weekend rules out of the LP of its only
+   full-problem worker and the bound collapses; ``max_lp`` gives a tight bound and often a
+   proof.
 2. Otherwise: the greedy rows of :mod:`rota.solver.greedy`, CP-SAT for the rows it cannot build
    (hard rules are per employee, so each row is feasible on its own; cover links the rows
-   through residual demand).
-3. Rostering-aware LNS (:mod:`rota.solver.lns`) for the rest of the time.
-4. Small instances only: the full model again, hinted with the LNS roster, to raise the bound
+   through residual demand), then the pure-Python local search of :mod:`rota.solver.local`.
+3. Rostering-aware LNS (:mod:`rota.solver.lns`, two one-worker sub-solves at once) for the
+   rest of the time, in phases with a local-search pass between them.
+4. Small instances only: the full model again, hinted with the best roster, to raise the bound
    and maybe prove optimality.
 """
 
@@ -33,6 +36,15 @@ from rota.solver.result import SolveResult, SolveStatus, roster_cost, roster_pen
 #: with a bound of 3441 where greedy + LNS reached 4003 with none. Above it, the full model is
 #: poor in a minute (Instance15: 23020 after 18 s, when greedy + LNS reach ~5300).
 SMALL_MODEL_MAX_VARS = 6_000
+
+#: ... and up to this many days. Instance17 (56 days, 5,304 variables like Instance11) did better
+#: from the greedy, local search and LNS than from the full model, in three paired runs at 60 s
+#: (both variants at once, load 5-8): 6718 / 6729 / 7754 against 7766 / 7537 / 8873.
+SMALL_MODEL_MAX_DAYS = 28
+
+#: Shares of the time left for the first full-model solve and for the closing one (small only).
+FIRST_SHARE = 0.5
+FINAL_SHARE = 0.4
 
 #: Most of the remaining time the local search after the greedy may take (it stops sooner when
 #: no move helps).
@@ -191,7 +203,7 @@ def solve(
     rng = random.Random(seed)
     best = _Incumbent(problem)
     n_vars = shift_variable_count(problem)
-    small = n_vars <= SMALL_MODEL_MAX_VARS
+    small = n_vars <= SMALL_MODEL_MAX_VARS and problem.days <= SMALL_MODEL_MAX_DAYS
 
     def left() -> float:
         return deadline - time.monotonic()
@@ -215,9 +227,13 @@ def solve(
             # would send it repairing an infeasible hint instead).
             greedy, failed = greedy_roster(problem, seed)
             if not failed:
-                best.offer(greedy)
-                hint = greedy
-        if not _solve_full(problem, best, 0.5 * left(), workers, seed, hint, log):
+                # Polished first: a local-search pass takes 0.02-0.3 s here and roughly halves
+                # the greedy's cost (Instance9: 6958 -> 2578, Instance11: 11009 -> 6209).
+                polish = LocalSearch(problem, greedy)
+                polish.descend(time.monotonic() + 0.05 * left(), rng)
+                best.offer(polish.roster())
+                hint = best.roster
+        if not _solve_full(problem, best, FIRST_SHARE * left(), workers, seed, hint, log):
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
             return result()
@@ -252,12 +268,16 @@ def solve(
                 )
             best.offer(roster)
             best.offer(polish.roster())
+    elif best.roster is not None:
+        polish = LocalSearch(problem, best.roster)
+        polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
+        best.offer(polish.roster())
     if best.roster is None:
         return result()
 
     # The closing full-model solve is for the bound; it only pays where the LP is tight enough
     # to prove something within a minute (the small instances).
-    final_share = 0.4 if small else 0.0
+    final_share = FINAL_SHARE if small else 0.0
     # LNS slices: 0.6 s at 60 s on non-small instances. Measured on Instance13 (60 s, shared
     # machine): 0.3 s slices 8017, 0.6 s 6265-7083, 1.2 s 7243; growing neighbourhoods on any
     # improvement (not only on a proof) 18252.
@@ -281,7 +301,7 @@ def solve(
             picker=picker,
         )
         best.offer(roster)
-        if small or lns_deadline - time.monotonic() < 1.0:
+        if lns_deadline - time.monotonic() < 1.0:
             break
         polish = LocalSearch(problem, best.roster)
         polish.descend(min(lns_deadline, time.monotonic() + 0.5 * LNS_PHASE), rng, max_passes=3)
