@@ -177,8 +177,8 @@ def improve(
         search.run(slice_seconds, 1, subsolvers)
     else:
         threads = [
-            threading.Thread(target=search.run, args=(slice_seconds, 1, None), daemon=True)
-            for _ in range(workers)
+            threading.Thread(target=search.run, args=(slice_seconds, 1, None, number), daemon=True)
+            for number in range(workers)
         ]
         for thread in threads:
             thread.start()
@@ -231,12 +231,14 @@ class _Search:
             self.busy.update(nb.employees)
             return nb, self.best, self.rng.randrange(1 << 30)
 
-    def run(self, slice_seconds: float, workers: int, subsolvers: list[str] | None) -> None:
+    def run(
+        self, slice_seconds: float, workers: int, subsolvers: list[str] | None, thread: int = 0
+    ) -> None:
         try:
             while (drawn := self._next()) is not None:
                 nb, base, seed = drawn
                 try:
-                    self._round(nb, base, seed, slice_seconds, workers, subsolvers)
+                    self._round(nb, base, seed, slice_seconds, workers, subsolvers, thread)
                 finally:
                     with self.lock:
                         self.busy.difference_update(nb.employees)
@@ -252,6 +254,7 @@ class _Search:
         slice_seconds: float,
         workers: int,
         subsolvers: list[str] | None,
+        thread: int = 0,
     ) -> None:
         started = time.monotonic()
         sub = RosterModel(self.problem, base, nb.employees, nb.days)
@@ -262,6 +265,11 @@ class _Search:
             # One worker on a small sub-model: the full LP proves it faster (Instance13, one
             # employee over the horizon: 0.19 s against 0.31 s with CP-SAT's default level).
             solver.parameters.linearization_level = 2
+            if thread % 2:
+                # The other thread searches as CP-SAT's quick_restart worker does, the partner
+                # of max_lp in FULL_LP_SUBSOLVERS: it finds improving rows in sub-models too
+                # big to prove within the slice.
+                solver.parameters.search_branching = cp_model.PORTFOLIO_WITH_QUICK_RESTART_SEARCH
         status = solver.solve(sub.model)
         proved = status == cp_model.OPTIMAL
         found = sub.solution(solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
