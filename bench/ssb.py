@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -71,6 +72,9 @@ def run_instance(number: int, time_limit: float, workers: int, seed: int) -> dic
             str(roster_file),
             "--quiet",
         ]
+        # The machine is shared: the load when the run starts says how far a figure is to be
+        # trusted (two workers on a two-core machine with load 6 get about a third of a core).
+        load = os.getloadavg()[0]
         done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
         lines = done.stdout.strip().splitlines()
         summary = json.loads(lines[-1]) if lines else {}
@@ -92,6 +96,7 @@ def run_instance(number: int, time_limit: float, workers: int, seed: int) -> dic
         "checker_ok": bool(
             report is not None and report.feasible and report.objective == summary.get("objective")
         ),
+        "load_1min": round(load, 2),
     }
 
 
@@ -108,7 +113,7 @@ def run_ssb(
 
     Returns:
         One row per instance: instance, days_staff_types, bks, objective, bound, gap_to_bks_pct,
-        status, seconds, checker_ok.
+        status, seconds, checker_ok, load_1min (at the start of the run).
     """
     numbers = instances if instances is not None else sorted(BEST_KNOWN)
     return [run_instance(n, time_limit, workers, seed) for n in numbers]
