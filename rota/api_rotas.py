@@ -147,10 +147,11 @@ def publish(rota_id: int) -> Any:
     return {"rota": rota, "bank_shifts": shifts}
 
 
-# Adding to a draft rota, part by part ----------------------------------------------------
+# Adding parts to a draft rota, and taking them off ------------------------------------------
 
 
-def _add(rota_id: int, service, data: dict) -> Any:
+def _change_draft(rota_id: int, service, data: dict) -> Any:
+    """One change to a draft rota of the user's Trust (404 otherwise), in one transaction."""
     rota = services.rota_for(g.user, rota_id)
     with transaction():
         service(rota, g.user, now=utcnow(), **data)
@@ -163,7 +164,7 @@ def _add(rota_id: int, service, data: dict) -> Any:
 @token_required
 def add_shift_type(data: dict, rota_id: int) -> Any:
     """Add a shift type to a draft rota."""
-    return _add(rota_id, services.add_shift_type, data)
+    return _change_draft(rota_id, services.add_shift_type, data)
 
 
 @blp.route("/rotas/<int:rota_id>/grade-groups", methods=["POST"])
@@ -172,7 +173,7 @@ def add_shift_type(data: dict, rota_id: int) -> Any:
 @token_required
 def add_grade_group(data: dict, rota_id: int) -> Any:
     """Add a grade group (optionally supervised by another) to a draft rota."""
-    return _add(rota_id, services.add_grade_group, data)
+    return _change_draft(rota_id, services.add_grade_group, data)
 
 
 @blp.route("/rotas/<int:rota_id>/covers", methods=["POST"])
@@ -181,7 +182,7 @@ def add_grade_group(data: dict, rota_id: int) -> Any:
 @token_required
 def add_cover(data: dict, rota_id: int) -> Any:
     """Add a cover line: people of a grade group a shift type needs."""
-    return _add(rota_id, services.add_cover, data)
+    return _change_draft(rota_id, services.add_cover, data)
 
 
 @blp.route("/rotas/<int:rota_id>/members", methods=["POST"])
@@ -190,7 +191,7 @@ def add_cover(data: dict, rota_id: int) -> Any:
 @token_required
 def add_member(data: dict, rota_id: int) -> Any:
     """Add a member of the Trust's staff to a draft rota."""
-    return _add(rota_id, services.add_member, data)
+    return _change_draft(rota_id, services.add_member, data)
 
 
 @blp.route("/rotas/<int:rota_id>/leave", methods=["POST"])
@@ -199,7 +200,7 @@ def add_member(data: dict, rota_id: int) -> Any:
 @token_required
 def add_leave(data: dict, rota_id: int) -> Any:
     """Add a member's leave (days they work none of)."""
-    return _add(rota_id, services.add_leave, data)
+    return _change_draft(rota_id, services.add_leave, data)
 
 
 @blp.route("/rotas/<int:rota_id>/requests", methods=["POST"])
@@ -208,7 +209,7 @@ def add_leave(data: dict, rota_id: int) -> Any:
 @token_required
 def add_request(data: dict, rota_id: int) -> Any:
     """Add a member's request for or against a shift on a day."""
-    return _add(rota_id, services.add_request, data)
+    return _change_draft(rota_id, services.add_request, data)
 
 
 @blp.route("/rotas/<int:rota_id>/covers/<int:cover_id>", methods=["DELETE"])
@@ -216,7 +217,7 @@ def add_request(data: dict, rota_id: int) -> Any:
 @token_required
 def remove_cover(rota_id: int, cover_id: int) -> Any:
     """Take a cover line off a draft rota."""
-    return _add(rota_id, services.remove_cover, {"cover_id": cover_id})
+    return _change_draft(rota_id, services.remove_cover, {"cover_id": cover_id})
 
 
 @blp.route("/rotas/<int:rota_id>/members/<int:member_id>", methods=["DELETE"])
@@ -224,7 +225,7 @@ def remove_cover(rota_id: int, cover_id: int) -> Any:
 @token_required
 def remove_member(rota_id: int, member_id: int) -> Any:
     """Take a member (and their shifts, leave and requests) off a draft rota."""
-    return _add(rota_id, services.remove_member, {"member_id": member_id})
+    return _change_draft(rota_id, services.remove_member, {"member_id": member_id})
 
 
 @blp.route("/rotas/<int:rota_id>/shift-types/<int:shift_type_id>", methods=["DELETE"])
@@ -233,7 +234,7 @@ def remove_member(rota_id: int, member_id: int) -> Any:
 def remove_shift_type(rota_id: int, shift_type_id: int) -> Any:
     """Take a shift type off a draft rota, with its cover, the requests naming it and its
     shifts on the rota."""
-    return _add(rota_id, services.remove_shift_type, {"shift_type_id": shift_type_id})
+    return _change_draft(rota_id, services.remove_shift_type, {"shift_type_id": shift_type_id})
 
 
 @blp.route("/rotas/<int:rota_id>/grade-groups/<int:grade_group_id>", methods=["DELETE"])
@@ -242,7 +243,7 @@ def remove_shift_type(rota_id: int, shift_type_id: int) -> Any:
 def remove_grade_group(rota_id: int, grade_group_id: int) -> Any:
     """Take a grade group and its cover off a draft rota (422 while staff are in it or
     another group needs it on the same shift)."""
-    return _add(rota_id, services.remove_grade_group, {"grade_group_id": grade_group_id})
+    return _change_draft(rota_id, services.remove_grade_group, {"grade_group_id": grade_group_id})
 
 
 @blp.route("/rotas/<int:rota_id>/members/<int:member_id>/leave", methods=["DELETE"])
@@ -251,7 +252,7 @@ def remove_grade_group(rota_id: int, grade_group_id: int) -> Any:
 @token_required
 def remove_leave(data: dict, rota_id: int, member_id: int) -> Any:
     """Take days of leave off a member of a draft rota."""
-    return _add(rota_id, services.remove_leave, {"member_id": member_id, **data})
+    return _change_draft(rota_id, services.remove_leave, {"member_id": member_id, **data})
 
 
 @blp.route("/rotas/<int:rota_id>/requests/<int:request_id>", methods=["DELETE"])
@@ -259,4 +260,4 @@ def remove_leave(data: dict, rota_id: int, member_id: int) -> Any:
 @token_required
 def remove_request(rota_id: int, request_id: int) -> Any:
     """Take a member's request for or against a shift off a draft rota."""
-    return _add(rota_id, services.remove_request, {"request_id": request_id})
+    return _change_draft(rota_id, services.remove_request, {"request_id": request_id})
