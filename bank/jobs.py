@@ -19,6 +19,7 @@ from app.extensions import db
 from app.jobs import FREQUENT_GRACE, Job, claim_run
 from app.models import JobRun, ShiftNudgeFrequency, Worker
 from app.notifications import notify, preferences_of
+from app.templating import short_time
 from bank.models import (
     Bank,
     BankKind,
@@ -46,7 +47,7 @@ MAX_SHIFTS_IN_A_MESSAGE = 10
 
 
 def _when(shift: Shift) -> str:
-    return f"{shift.start_at.astimezone(LONDON):%a %d %b %H:%M}"
+    return short_time(shift.start_at)
 
 
 def _newly_visible(since: datetime, until: datetime) -> list[Shift]:

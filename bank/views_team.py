@@ -26,6 +26,7 @@ from app.extensions import db
 from app.forms import domain_errors
 from app.models import Role, Worker
 from app.reference import GRADES, StaffGroup
+from app.templating import short_time
 from app.views import trust_for_page
 from bank import services
 from bank.entry import cancel_or_record_late
@@ -118,8 +119,7 @@ def trust_shifts() -> Any:
                         notes=form.get("notes") or None,
                     )
                 flash(
-                    f"Shift posted: {shift.department.name}, "
-                    f"{shift.start_at.astimezone(LONDON):%a %d %b %H:%M}.",
+                    f"Shift posted: {shift.department.name}, {short_time(shift.start_at)}.",
                     "success",
                 )
                 return redirect(url_for("bank.trust_shifts", trust=trust.id))

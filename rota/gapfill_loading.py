@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Trust, Worker
+from app.templating import short_time
 from bank.models import (
     Bank,
     BankKind,
@@ -36,7 +36,6 @@ from passport.services import RequirementIndex, facts_by_worker, trust_policies
 from rota.models_gapfill import GapFillRun
 from rota.solver.gapfill import GapProblem, GapWorker, OpenShift
 
-LONDON = ZoneInfo("Europe/London")
 # Refusals that make a worker ineligible whatever else they do; the rest are safe-working
 # rules, which the solver checks on the whole schedule (judge_shift checks one shift alone).
 NOT_RULES = {"not_member", "not_open", "started", "staff_group", "grade", "passport"}
@@ -330,7 +329,7 @@ def load_problem(run: GapFillRun, now: datetime) -> tuple[GapProblem, dict[int, 
             s.department.site_id,
             s.urgent,
             round(s.pence_per_hour * s.hours),
-            f"{s.department.name}, {s.start_at.astimezone(LONDON):%a %d %b %H:%M}",
+            f"{s.department.name}, {short_time(s.start_at)}",
         )
         for s in shifts
     )

@@ -12,7 +12,6 @@ bookings are checked one after another and can never overlap.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 from app.models import Role, User, Worker
 from app.services import notify, record_audit
+from app.templating import short_time
 from bank.models import (
     Application,
     ApplicationStatus,
@@ -34,8 +34,6 @@ from bank.models import (
 )
 from bank.services.eligibility import NotEligible, Refusal, judge_shift, worker_context
 from bank.services.memberships import workforce_users
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class TooLateToCancel(DomainError):
@@ -109,7 +107,7 @@ def book_shift(
     from bank.services.offers import settle_offers  # (offers accept through book_shift)
 
     settle_offers(shift, booking, actor=actor, now=now)
-    when = shift.start_at.astimezone(LONDON).strftime("%a %d %b %H:%M")
+    when = short_time(shift.start_at)
     notify(
         worker.user,
         "booking.created",

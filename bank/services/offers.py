@@ -22,6 +22,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import User, Worker
 from app.services import notify, record_audit
+from app.templating import short_time
 from bank.models import Booking, BookingSource, Shift, ShiftStatus
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.services.booking import book_shift
@@ -55,7 +56,7 @@ def _audit(action: str, offer: ShiftOffer, actor: User | None, now: datetime, **
 
 
 def _when(shift: Shift) -> str:
-    return shift.start_at.astimezone(LONDON).strftime("%a %d %b %H:%M")
+    return short_time(shift.start_at)
 
 
 def expiry_for(shift: Shift, now: datetime) -> datetime:
@@ -98,7 +99,7 @@ def make_offer(
             errors={"worker_id": ["Already offered this shift"]},
         ) from error
     _audit("offer.made", offer, actor, now, shift_id=shift.id, worker_id=worker.id, source=source)
-    expires = offer.expires_at.astimezone(LONDON).strftime("%a %d %b %H:%M")
+    expires = short_time(offer.expires_at)
     notify(
         worker.user,
         "offer.made",

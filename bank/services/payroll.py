@@ -16,8 +16,9 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Role, Trust, User
 from app.services import record_audit
+from app.templating import LONDON
 from bank.models import Booking, PayrollBatch, Shift, Timesheet, TimesheetStatus
-from bank.services.timesheets import LONDON, change_state
+from bank.services.timesheets import change_state
 
 MAX_PERIOD = timedelta(days=93)
 # A cell starting with one of these is a formula to a spreadsheet: quote it (OWASP, "CSV

@@ -10,7 +10,6 @@ goes to the collaborative bank (`Bank.release_hours_before`; None: only by hand)
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -18,6 +17,7 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import User
 from app.services import notify, record_audit
+from app.templating import short_time
 from bank.models import (
     Application,
     ApplicationStatus,
@@ -33,11 +33,9 @@ from bank.services.booking import cancel_booking
 from bank.services.memberships import workforce_users
 from bank.services.offers import withdraw_offers
 
-LONDON = ZoneInfo("Europe/London")
-
 
 def _when(shift: Shift) -> str:
-    return shift.start_at.astimezone(LONDON).strftime("%a %d %b %H:%M")
+    return short_time(shift.start_at)
 
 
 def collaborative_bank_of(trust_id: int) -> Bank | None:

@@ -6,7 +6,6 @@ work counts")."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -14,10 +13,10 @@ from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Department, Role, Trust, User, Worker
 from app.services import notify, record_audit
+from app.templating import short_time
 from bank.models import Bank, BankKind, DeclaredCommitment, InstantBookRule
 from bank.services.memberships import workforce_users
 
-LONDON = ZoneInfo("Europe/London")
 MAX_WINDOW_HOURS = 24 * 14
 MAX_COMMITMENT = timedelta(hours=24)
 
@@ -215,7 +214,7 @@ def declare_commitment(
     notify(
         worker.user,
         "declared_commitment.created",
-        f"Rota shift added: {start_at.astimezone(LONDON):%a %d %b %H:%M}",
+        f"Rota shift added: {short_time(start_at)}",
         now=now,
         body="It now counts toward your rest and hours limits when you book bank shifts.",
         link="/my-rota",
@@ -246,7 +245,7 @@ def delete_commitment(
     notify(
         worker.user,
         "declared_commitment.deleted",
-        f"Rota shift removed: {commitment.start_at.astimezone(LONDON):%a %d %b %H:%M}",
+        f"Rota shift removed: {short_time(commitment.start_at)}",
         now=now,
         link="/my-rota",
     )

@@ -11,7 +11,6 @@ worked.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -19,6 +18,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import Role, User, Worker
 from app.services import notify, record_audit
+from app.templating import short_time
 from bank.models import (
     Bank,
     BankKind,
@@ -33,14 +33,13 @@ from bank.models import (
 )
 from bank.services.memberships import workforce_users
 
-LONDON = ZoneInfo("Europe/London")
 # How far actual times may stray from the booked ones before we ask for a correction: a
 # worker kept late by a sick patient is paid for it; a typo of a day or of AM/PM is not.
 WITHIN_REASON = timedelta(hours=4)
 
 
 def _when(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%a %d %b %H:%M")
+    return short_time(moment)
 
 
 def paying_trust_id(shift: Shift) -> int:
