@@ -14,21 +14,16 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import Department, Site, Trust, Worker
 from bank.models import (
-    Bank,
-    BankKind,
-    BankMembership,
     Booking,
     BookingStatus,
     DeclaredCommitment,
     InstantBookRule,
-    MembershipStatus,
     Shift,
     ShiftStatus,
     Tier,
-    bank_trusts,
 )
 from bank.rules import Commitment, WorkerSchedule
-from bank.services.memberships import rule_set_for_worker, settings_of
+from bank.services.memberships import bank_trusts_of, rule_set_for_worker, settings_of
 from passport.eligibility import evaluate
 from passport.services import RequirementIndex, trust_policies, worker_facts
 
@@ -157,21 +152,7 @@ def commitments_by_worker(
 
 def worker_context(worker: Worker, now: datetime) -> WorkerContext:
     """Load what judging shifts for `worker` needs (a handful of queries, once)."""
-    own, collaborative = set(), set()
-    banks = db.session.execute(  # one query: each approved bank, with its member Trusts
-        sa.select(Bank.kind, Bank.trust_id, bank_trusts.c.trust_id)
-        .join(BankMembership, BankMembership.bank_id == Bank.id)
-        .outerjoin(bank_trusts, bank_trusts.c.bank_id == Bank.id)
-        .where(
-            BankMembership.worker_id == worker.id,
-            BankMembership.status == MembershipStatus.APPROVED,
-        )
-    )
-    for kind, own_trust_id, member_trust_id in banks:
-        if kind == BankKind.TRUST:
-            own.add(own_trust_id)
-        elif member_trust_id is not None:
-            collaborative.add(member_trust_id)
+    own, collaborative = bank_trusts_of(worker)
     trust_ids = sorted(own | collaborative)
     names = dict(db.session.execute(sa.select(Trust.id, Trust.name)).all())
     settings = settings_of(worker)

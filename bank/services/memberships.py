@@ -11,7 +11,14 @@ from app.extensions import db
 from app.models import Role, RoleMembership, User, Worker
 from app.reference import StaffGroup
 from app.services import notify, record_audit
-from bank.models import Bank, BankKind, BankMembership, MembershipStatus, WorkerBankSettings
+from bank.models import (
+    Bank,
+    BankKind,
+    BankMembership,
+    MembershipStatus,
+    WorkerBankSettings,
+    bank_trusts,
+)
 from bank.rules import DOCTORS_IN_TRAINING, WORKING_TIME_REGULATIONS, RuleSet
 
 # Doctors in training work under the 2016 terms; other doctors and every other staff group
@@ -163,3 +170,25 @@ def workforce_users(trust_id: int, roles: tuple[Role, ...] = (Role.WORKFORCE,)) 
             .distinct()
         )
     )
+
+
+def bank_trusts_of(worker: Worker) -> tuple[set[int], set[int]]:
+    """The Trusts of the worker's approved banks: (their own banks', the collaborative banks'
+    member Trusts), in one query."""
+    own: set[int] = set()
+    collaborative: set[int] = set()
+    banks = db.session.execute(  # each approved bank, with its member Trusts
+        sa.select(Bank.kind, Bank.trust_id, bank_trusts.c.trust_id)
+        .join(BankMembership, BankMembership.bank_id == Bank.id)
+        .outerjoin(bank_trusts, bank_trusts.c.bank_id == Bank.id)
+        .where(
+            BankMembership.worker_id == worker.id,
+            BankMembership.status == MembershipStatus.APPROVED,
+        )
+    )
+    for kind, own_trust_id, member_trust_id in banks:
+        if kind == BankKind.TRUST:
+            own.add(own_trust_id)
+        elif member_trust_id is not None:
+            collaborative.add(member_trust_id)
+    return own, collaborative

@@ -13,8 +13,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Site, Trust, User, Worker
 from app.services import record_audit
-from bank.models import Bank, BankKind, BankMembership, MembershipStatus, bank_trusts
-from bank.services.memberships import settings_of
+from bank.services.memberships import bank_trusts_of, settings_of
 
 #: A cap above a shift a day says nothing; a week has seven days.
 MAX_SHIFTS_PER_WEEK = 7
@@ -30,20 +29,8 @@ class Place:
 
 def places_for(worker: Worker) -> list[Place]:
     """Trusts of the banks the worker belongs to (approved), with their sites, by name."""
-    own = sa.select(Bank.trust_id.label("trust_id")).where(
-        Bank.kind == BankKind.TRUST, Bank.trust_id.is_not(None)
-    )
-    shared = sa.select(bank_trusts.c.trust_id).join(Bank, Bank.id == bank_trusts.c.bank_id)
-    trust_ids = set()
-    for query in (own, shared):
-        trust_ids.update(
-            db.session.scalars(
-                query.join(BankMembership, BankMembership.bank_id == Bank.id).where(
-                    BankMembership.worker_id == worker.id,
-                    BankMembership.status == MembershipStatus.APPROVED,
-                )
-            )
-        )
+    own, collaborative = bank_trusts_of(worker)
+    trust_ids = own | collaborative
     trusts = db.session.scalars(
         sa.select(Trust).where(Trust.id.in_(sorted(trust_ids))).order_by(Trust.name)
     ).all()
