@@ -6,7 +6,8 @@
 Adds open collaborative shifts for the coming week with one bulk insert (the demo's patterns,
 grades and rate cards) until the week holds ``--open`` of them, then runs the whole bank as the
 ICS administrator exactly as the page does (`start_run`, then `solve_run` inline) and prints
-how long loading (the booking service's eligibility for every worker) and solving took.
+how long the whole run took against its time limit (loading and writing, then solving) and
+the share of the matching bound it filled, against the issue's target.
 """
 
 from __future__ import annotations
@@ -80,9 +81,15 @@ def top_up(open_shifts: int, now: datetime, seed: int = 0) -> int:
     return have + len(rows)
 
 
+# The issue's target: a proposal keeping every hard rule within the run's 30 seconds, end to
+# end as the user waits for it, filling at least 99.5% of the matching bound.
+TARGET_SHARE = 0.995
+
 GAPFILL_DB_TITLE = (
     "== Gap filler end to end: the demo ICS (24 Trusts, 6,000 workers) in the database, a week "
-    "topped up to 2,000 open shifts, run by the ICS administrator as the page runs it"
+    "topped up to 2,000 open shifts, run by the ICS administrator as the page runs it; the "
+    "30 s time limit holds the whole run (loading and writing count), the target is to fill "
+    "99.5% of the bound within it"
 )
 
 
@@ -106,14 +113,16 @@ def run_whole_bank(now: datetime, time_limit: int) -> dict:
     started = time.perf_counter()
     run = service.solve_run(run.id, now=now)  # as the page's background run does
     total = time.perf_counter() - started
+    share = run.filled / max(1, run.upper_bound)
     return {
         "open_shifts": run.open_shifts,
         "filled": run.filled,
         "bound": run.upper_bound,
-        "filled_of_bound": f"{100 * run.filled / max(1, run.upper_bound):.1f}%",
-        "loading_s": f"{total - (run.seconds or 0):.1f}",
+        "filled_of_bound": f"{100 * share:.1f}% (target {100 * TARGET_SHARE:.1f}%)",
+        "loading_writing_s": f"{total - (run.seconds or 0):.1f}",
         "solver_s": f"{run.seconds or 0:.1f}",
-        "total_s": f"{total:.1f}",
+        "total_s": f"{total:.1f} (target {time_limit})",
+        "on_target": "yes" if total <= time_limit and share >= TARGET_SHARE else "NO",
         "status": f"{run.status.value}, {run.solver_status}",
     }
 
@@ -154,9 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         count = top_up(args.open, now)
         row = run_whole_bank(now, args.time_limit)
         print(
-            f"open shifts {count}: run {row['total_s']} s = loading {row['loading_s']} s "
-            f"+ solver {row['solver_s']} s; filled {row['filled']} of {row['open_shifts']}, "
-            f"bound {row['bound']}, {row['status']}"
+            f"open shifts {count}: run {row['total_s']} s = loading and writing "
+            f"{row['loading_writing_s']} s + solver {row['solver_s']} s; filled {row['filled']} "
+            f"of {row['open_shifts']}, bound {row['bound']}: {row['filled_of_bound']}; "
+            f"on target: {row['on_target']}; {row['status']}"
         )
     return 0
 

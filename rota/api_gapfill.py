@@ -45,7 +45,10 @@ class GapFillRunCreateSchema(ma.Schema):
     time_limit = fields.Integer(
         load_default=20,
         validate=validate.Range(1, service.MAX_TIME_LIMIT),
-        metadata={"description": "Seconds the solver may take"},
+        metadata={
+            "description": "Seconds the whole run may take: loading the shifts and workers "
+            "counts, and the solver has what is left (never under 5 s unless the limit is)"
+        },
     )
 
 
@@ -88,7 +91,11 @@ class GapFillRunSchema(ma.Schema):
     )
     objective = fields.Integer(allow_none=True)
     best_bound = fields.Float(allow_none=True)
-    seconds = fields.Float(allow_none=True)
+    seconds = fields.Float(allow_none=True, metadata={"description": "The solver's share"})
+    run_seconds = fields.Float(
+        allow_none=True,
+        metadata={"description": "The whole run: loading, solving, writing the proposals"},
+    )
     penalties = fields.Dict(keys=fields.String(), values=fields.Integer())
     error = fields.String(allow_none=True)
     created_at = fields.DateTime()

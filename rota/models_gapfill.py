@@ -68,7 +68,7 @@ class GapFillRun(IdMixin, db.Model):
     upper_bound: Mapped[int] = mapped_column(default=0)
     objective: Mapped[int | None] = mapped_column(sa.BigInteger)
     best_bound: Mapped[float | None]
-    seconds: Mapped[float | None]
+    seconds: Mapped[float | None]  # the solver's share of the run
     penalties: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     error: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -77,6 +77,14 @@ class GapFillRun(IdMixin, db.Model):
     items: Mapped[list[GapFillItem]] = relationship(
         back_populates="run", order_by="GapFillItem.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def run_seconds(self) -> float | None:
+        """Seconds from the run's start to its result (loading, solving and writing the
+        proposals), which its time limit bounds; None before it ends."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return round((self.finished_at - self.started_at).total_seconds(), 1)
 
 
 class GapFillItem(IdMixin, db.Model):

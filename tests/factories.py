@@ -447,6 +447,23 @@ class RotaSolveRunFactory(BaseFactory):
     progress = factory.LazyFunction(list)
 
 
+from rota.models_gapfill import GapFillRun  # noqa: E402
+
+
+class GapFillRunFactory(BaseFactory):
+    """A queued gap-filling run of a Trust's open shifts over the week from NOW, 30 seconds."""
+
+    class Meta:
+        model = GapFillRun
+
+    trust = factory.SubFactory(TrustFactory)
+    date_from = NOW
+    date_to = NOW + timedelta(days=7)
+    time_limit = 30
+    created_at = NOW
+    penalties = factory.LazyFunction(dict)
+
+
 # Offers -----------------------------------------------------------------------------------
 
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer  # noqa: E402

@@ -49,7 +49,7 @@ def test_a_team_runs_the_gap_filler_reads_why_a_shift_stays_open_and_applies_it(
         expect(page.get_by_role("heading", name="Fill open shifts from the bank")).to_be_visible()
         page.get_by_label("From").fill("2026-11-02")
         page.get_by_label("To (included)").fill("2026-11-08")
-        page.get_by_label("Seconds the solver may take").fill("2")
+        page.get_by_label("Seconds the run may take").fill("2")
         page.get_by_role("button", name="Find workers").click()
 
         # The page follows the run until it is solved.

@@ -4,6 +4,7 @@ partial unique index, audit) and offers the shift to the others. API and pages."
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -20,6 +21,7 @@ from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFil
 from tests.factories import (
     NOW,
     BookingFactory,
+    GapFillRunFactory,
     MembershipFactory,
     ShiftFactory,
     TrustFactory,
@@ -62,17 +64,21 @@ def collaborative_shift(trust, day: int, hour: int = 8, **fields) -> Shift:
     )
 
 
-def run_whole_bank(admin, days: int = 7):
+def start_whole_bank(admin, days: int = 7, time_limit: int = 3):
+    """A queued run of every Trust's open shifts over the next `days`."""
     with transaction():
-        run = service.start_run(
+        return service.start_run(
             admin,
             trust_id=None,
             date_from=NOW,
             date_to=NOW + timedelta(days=days),
-            time_limit=3,
+            time_limit=time_limit,
             now=NOW,
         )
-    return service.solve_run(run.id, now=NOW)
+
+
+def run_whole_bank(admin, days: int = 7):
+    return service.solve_run(start_whole_bank(admin, days).id, now=NOW)
 
 
 def test_applying_a_run_books_opted_in_workers_through_book_shift_and_offers_the_rest(ics):
@@ -179,6 +185,54 @@ def test_a_workforce_team_runs_its_own_trust_only(ics, api_client):
     assert [r["id"] for r in client.get("/api/v1/gap-fill-runs").get_json()] == [run["id"]]
 
 
+def test_the_solver_has_what_loading_left_of_the_time_limit_and_never_under_the_floor():
+    assert service.solver_budget(30, 11.5) == 30 - 11.5 - service.WRITE_RESERVE
+    assert service.solver_budget(30, 28) == service.SOLVER_FLOOR
+    assert service.solver_budget(30, 0) == 30 - service.WRITE_RESERVE
+    assert service.solver_budget(3, 0.5) == 3  # a limit under the floor is the solver's whole
+
+
+def test_a_run_gives_the_solver_the_time_limit_less_what_loading_took(ics, monkeypatch):
+    """The run's time limit is the whole run: loading counts against it (a fake clock, moved
+    12 seconds on by loading, stands for the wall clock)."""
+    seconds = [1000.0]
+    real_load, real_solve = service.load_problem, service.solve_gaps
+    given = []
+
+    def slow_load(run, now):
+        seconds[0] += 12
+        return real_load(run, now)
+
+    def solve(problem, params):
+        given.append(params.time_limit)
+        return real_solve(problem, dataclasses.replace(params, time_limit=2))
+
+    monkeypatch.setattr(service, "load_problem", slow_load)
+    monkeypatch.setattr(service, "solve_gaps", solve)
+    collaborative_shift(ics["other"], 1)
+    run = start_whole_bank(staff_user(Role.ICS_ADMIN, None), time_limit=30)
+    run = service.solve_run(run.id, now=NOW, clock=lambda: seconds[0])
+    assert run.status == GapFillStatus.SOLVED and run.filled == 1
+    assert given == [30 - 12 - service.WRITE_RESERVE]
+
+
+def test_the_run_page_and_api_give_the_whole_runs_time_and_the_solvers_share(ics, auth, api_client):
+    team = staff_user(Role.WORKFORCE, ics["other"])
+    run = GapFillRunFactory(
+        trust=ics["other"],
+        status=GapFillStatus.SOLVED,
+        started_at=NOW,
+        finished_at=NOW + timedelta(seconds=23.4),
+        seconds=17.9,
+    )
+    db.session.commit()
+    body = api_client(team).get(f"/api/v1/gap-fill-runs/{run.id}").get_json()
+    assert (body["run_seconds"], body["seconds"]) == (23.4, 17.9)
+    auth.login(team.email)
+    page = auth.client.get(f"/workforce/gap-fill/{run.id}").text
+    assert "23.4 s in all, the solver 17.9 s of it" in page
+
+
 def test_the_gap_filler_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/gap-fill-runs" in paths
@@ -265,16 +319,7 @@ def test_loading_groups_alike_shifts_yet_keeps_each_day_where_a_credential_lapse
     needing = [on(day, required_credentials=["dbs_enhanced"]) for day in (1, 2, 3, 4)]
     others = [on(day) for day in (1, 4)]
     db.session.commit()
-    admin = staff_user(Role.ICS_ADMIN, None)
-    with transaction():
-        run = service.start_run(
-            admin,
-            trust_id=None,
-            date_from=NOW,
-            date_to=NOW + timedelta(days=7),
-            time_limit=3,
-            now=NOW,
-        )
+    run = start_whole_bank(staff_user(Role.ICS_ADMIN, None))
     problem, _ = loading.load_problem(run, NOW)
     keen = ics["keen"].id
     assert [keen in problem.eligible.get(s.id, ()) for s in needing] == [True, True, False, False]
