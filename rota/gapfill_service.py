@@ -165,8 +165,8 @@ def solve_run(
     began = clock()
     with transaction():
         run = db.session.get(GapFillRun, run_id)
-        run.status = GapFillStatus.RUNNING
-        run.started_at = utcnow()
+        if not runs.begin(run, utcnow()):
+            return run
     now = now or utcnow()
     try:
         problem, shifts = load_problem(run, now)
@@ -185,13 +185,19 @@ def solve_run(
         db.session.rollback()
         with transaction():
             run = db.session.get(GapFillRun, run_id)
-            run.status = GapFillStatus.FAILED
-            run.finished_at = utcnow()
-            run.error = f"The gap filler stopped: {type(error).__name__}"
+            if runs.finish(run, runs.FAILED, utcnow()):
+                run.error = f"The gap filler stopped: {type(error).__name__}"
     return run
 
 
 def _write(run: GapFillRun, problem: GapProblem, result: GapResult) -> None:
+    """The run's proposals and figures, if it is still running; a run marked interrupted
+    meanwhile stays so, and the result is discarded (`runs.finish`)."""
+    if not runs.finish(run, GapFillStatus.SOLVED, utcnow()):
+        runs.discard_late_result(
+            run, utcnow(), filled=len(result.assignments), open=len(problem.shifts)
+        )
+        return
     trust_of = {s.id: s.trust_id for s in problem.shifts}
     for a in result.assignments:
         db.session.add(
@@ -216,7 +222,6 @@ def _write(run: GapFillRun, problem: GapProblem, result: GapResult) -> None:
             )
         )
     db.session.flush()
-    run.status = GapFillStatus.SOLVED
     run.finished_at = utcnow()  # after the proposals: the run's time counts their writing
     run.solver_status = result.status
     run.open_shifts = len(problem.shifts)

@@ -13,7 +13,10 @@ The entry point commits a run queued, then `start` hands it on:
 Whoever runs a run first claims it with a conditional update (queued to running, checked by its
 row count), so two schedulers, or a web thread and a scheduler, never run the same run. A run
 still queued or running well past its time limit died with its process: `interrupt_dead_runs`
-marks it failed with the reason, so its page stops showing progress, and audits it.
+marks it failed with the reason, so its page stops showing progress, and audits it. A process
+that was only slow, not dead, may still come back with a result: `finish` ends a run only
+while it is running, so a run marked interrupted stays so and its late result is discarded
+(audited, nothing of it written), never laid over the failure the page has already shown.
 """
 
 from __future__ import annotations
@@ -97,14 +100,59 @@ def interrupt(run: Run, now: datetime) -> bool:
     if not stopped:
         return False
     was = {"run_id": run.id, "was": run.status.value, "time_limit": run.time_limit}
-    if isinstance(run, RotaSolveRun):
-        record_audit("rota.solve_interrupted", run.rota, actor=None, now=now, after=was)
-    else:
-        record_audit(
-            "gapfill.interrupted", run, actor=None, now=now, trust_id=run.trust_id, after=was
-        )
+    _audit(run, "interrupted", now, was)
     db.session.expire(run)
     return True
+
+
+def begin(run: Run, now: datetime) -> bool:
+    """Whether the run's body may run (in the open transaction): a run claimed by
+    `run_claimed` is running; a queued one run directly (the bench, some tests) is claimed
+    here; one that ended meanwhile (interrupted) may not."""
+    if run.status.value == QUEUED:
+        claim(type(run), run.id, now)
+        db.session.refresh(run)
+    return run.status.value == RUNNING
+
+
+def finish(run: Run, status: str, now: datetime) -> bool:
+    """End a running run as `status` before its result is written (in the open transaction);
+    False if it is no longer running (marked interrupted meanwhile), when nothing of the
+    result may be written.
+
+    A conditional update checked by its row count, as `claim` and `interrupt` are: on
+    PostgreSQL an `interrupt` racing it waits for its row lock and then finds the run no
+    longer running; SQLite's `BEGIN IMMEDIATE` serialises the two.
+    """
+    ended = db.session.execute(
+        sa.update(type(run))
+        .where(type(run).id == run.id, type(run).status == RUNNING)
+        .values(status=status, finished_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(run)
+    return ended == 1
+
+
+def discard_late_result(run: Run, now: datetime, **result: object) -> None:
+    """Audit a result that came after its run had ended (`finish` refused it): what it was and
+    how the run had ended; nothing of it is written (in the open transaction)."""
+    log.warning(
+        "%s %s: late result discarded, the run is %s", type(run).__name__, run.id, run.status.value
+    )
+    after = {"run_id": run.id, "status": run.status.value, "error": run.error, **result}
+    _audit(run, "late_result_discarded", now, after)
+
+
+def _audit(run: Run, action: str, now: datetime, after: dict[str, object]) -> None:
+    """Audit an event of a run, by the system: a rota solve's on its rota
+    (`rota.solve_<action>`), a gap-filling run's on the run (`gapfill.<action>`)."""
+    if isinstance(run, RotaSolveRun):
+        record_audit(f"rota.solve_{action}", run.rota, actor=None, now=now, after=after)
+    else:
+        record_audit(
+            f"gapfill.{action}", run, actor=None, now=now, trust_id=run.trust_id, after=after
+        )
 
 
 def interrupt_dead_runs(now: datetime) -> int:

@@ -94,8 +94,8 @@ def run_solve(run_id: int) -> RotaSolveRun:
     rota in one transaction."""
     with transaction():
         run = db.session.get(RotaSolveRun, run_id)
-        run.status = SolveRunStatus.RUNNING
-        run.started_at = run.started_at or utcnow()
+        if not runs.begin(run, utcnow()):
+            return run
         rota = run.rota
         spec = spec_from_rota(rota)
     workers = current_app.config.get("ROTA_SOLVER_WORKERS", 2)
@@ -111,10 +111,18 @@ def run_solve(run_id: int) -> RotaSolveRun:
             on_roster=recorder.roster,
         )
         with transaction():
+            # Nothing of a result that comes after the run was marked interrupted is written:
+            # the rota may have been solved again since.
+            if not runs.finish(run, SolveRunStatus.DONE, utcnow()):
+                runs.discard_late_result(
+                    run,
+                    utcnow(),
+                    objective=proposal.result.objective,
+                    breaches=len(proposal.findings),
+                )
+                return run
             run.solver_status = proposal.result.status.value
             run.bound = proposal.result.bound
-            run.finished_at = utcnow()
-            run.status = SolveRunStatus.DONE
             if proposal.cells is None:
                 run.error = (
                     "The solver found no rota keeping every hard rule: check contracted hours, "
@@ -141,9 +149,8 @@ def run_solve(run_id: int) -> RotaSolveRun:
         db.session.rollback()
         with transaction():
             run = db.session.get(RotaSolveRun, run_id)
-            run.status = SolveRunStatus.FAILED
-            run.error = f"The solver stopped: {type(error).__name__}"
-            run.finished_at = utcnow()
+            if runs.finish(run, SolveRunStatus.FAILED, utcnow()):
+                run.error = f"The solver stopped: {type(error).__name__}"
     return run
 
 
@@ -184,9 +191,12 @@ class _Recorder:
             )
 
     def _write(self, values: dict[str, Any]) -> None:
+        # Only while the run is running: a run marked interrupted keeps its last report.
         with self.engine.begin() as connection:
             connection.execute(
-                sa.update(RotaSolveRun).where(RotaSolveRun.id == self.run_id).values(**values)
+                sa.update(RotaSolveRun)
+                .where(RotaSolveRun.id == self.run_id, RotaSolveRun.status == runs.RUNNING)
+                .values(**values)
             )
 
 

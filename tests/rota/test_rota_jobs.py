@@ -16,13 +16,14 @@ from app.models import AuditEvent, JobRun, Role
 from rota import gapfill_service
 from rota.jobs import run_queued_solves
 from rota.models import RotaSolveRun, SolveRunStatus
-from rota.models_gapfill import GapFillRun
+from rota.models_gapfill import GapFillItem, GapFillRun
 from rota.services import runs
 from tests.factories import (
     NOW,
     RotaCoverFactory,
     RotaMemberFactory,
     RotaSolveRunFactory,
+    ShiftFactory,
     TrustFactory,
     staff_user,
 )
@@ -170,3 +171,76 @@ def test_progress_reported_from_the_solvers_own_threads_is_recorded(app, monkeyp
     run = db.session.get(RotaSolveRun, run.id)
     assert run.status == SolveRunStatus.DONE and run.error is None
     assert run.progress and run.roster and run.best_objective is not None
+
+
+def test_a_gap_filling_result_after_the_run_was_interrupted_is_discarded_and_audited(
+    app, monkeypatch, api_client
+):
+    """A run only slow, not dead: marked interrupted while it solves, its late result is
+    discarded (no proposals written), the run stays failed, and the discarding is audited."""
+    trust = TrustFactory()
+    ShiftFactory(department__site__trust=trust)  # nobody can take it: an open-shift proposal
+    run = gap_fill_run(trust, time_limit=10)
+    with transaction():
+        assert runs.claim(GapFillRun, run.id, NOW)
+    real = gapfill_service.solve_gaps
+
+    def interrupted_while_solving(problem, params):
+        with transaction():  # the scheduler's job, finding the run past its deadline
+            assert runs.interrupt_dead_runs(NOW + timedelta(hours=1)) == 1
+        return real(problem, params)
+
+    monkeypatch.setattr(gapfill_service, "solve_gaps", interrupted_while_solving)
+    gapfill_service.solve_run(run.id, now=NOW)
+
+    db.session.commit()
+    run = db.session.get(GapFillRun, run.id)
+    assert run.status.value == "failed" and run.error == runs.INTERRUPTED
+    assert db.session.scalar(sa.select(sa.func.count(GapFillItem.id))) == 0
+    audits = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [a.action for a in audits] == [
+        "gapfill.started",
+        "gapfill.interrupted",
+        "gapfill.late_result_discarded",
+    ]
+    assert audits[-1].after["open"] == 1 and audits[-1].after["status"] == "failed"
+    body = api_client(staff_user(Role.WORKFORCE, trust)).get(f"/api/v1/gap-fill-runs/{run.id}")
+    assert body.get_json()["status"] == "failed" and body.get_json()["proposals"] == []
+
+
+def test_a_rota_solve_after_the_run_was_interrupted_writes_nothing_of_its_result(
+    app, monkeypatch, client, auth
+):
+    """Marked interrupted while it solves, a rota solve writes no progress, roster or rota
+    assignments afterwards (the rota may have been solved again since); the run stays failed
+    and the discarded result is audited."""
+    from rota.services import solving
+
+    rota, _member = tiny_rota()
+    run = RotaSolveRunFactory(rota=rota, time_limit=2)
+    with transaction():
+        assert runs.claim(RotaSolveRun, run.id, NOW)
+    real = solving.solve_verified
+
+    def interrupted_first(spec, **kwargs):
+        with transaction():
+            assert runs.interrupt_dead_runs(NOW + timedelta(hours=1)) == 1
+        return real(spec, **kwargs)
+
+    monkeypatch.setattr(solving, "solve_verified", interrupted_first)
+    solving.run_solve(run.id)
+
+    db.session.commit()
+    run = db.session.get(RotaSolveRun, run.id)
+    assert run.status == SolveRunStatus.FAILED and run.error == runs.INTERRUPTED
+    assert run.progress == [] and run.roster is None and run.best_objective is None
+    assert db.session.get(type(rota), rota.id).assignments == []
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert [a for a in actions if a.startswith("rota.solve")] == [
+        "rota.solve_interrupted",
+        "rota.solve_late_result_discarded",
+    ]
+    assert "rota.solved" not in actions
+    auth.login(staff_user(Role.WORKFORCE, rota.department.trust).email)
+    page = client.get(f"/workforce/rota-runs/{run.id}/progress").get_data(as_text=True)
+    assert "Stopped with an error" in page and "the solver process stopped" in page
