@@ -40,8 +40,10 @@ blp = Blueprint(
 @token_required
 def my_offers() -> Any:
     """Your offers still open to answer (soonest to expire first), then those that ended in
-    the last 14 days (latest first)."""
-    found = offers.offers_for_worker(own_worker(), now=utcnow())
+    the last 14 days (latest first). An offer whose time has passed is among those that
+    ended, as expired."""
+    with transaction():
+        found = offers.offers_for_worker(own_worker(), now=utcnow())
     return [*found.pending, *found.recent]
 
 
@@ -84,8 +86,9 @@ class ShiftOffers(MethodView):
 
     @blp.response(200, TeamOfferSchema(many=True))
     def get(self, shift_id: int) -> Any:
-        """Every offer of the shift, newest first."""
-        return offers.offers_of_shift(visible_shift_for_staff(g.user, shift_id))
+        """Every offer of the shift, newest first (one whose time has passed, as expired)."""
+        with transaction():
+            return offers.offers_of_shift(visible_shift_for_staff(g.user, shift_id), now=utcnow())
 
     @blp.arguments(OfferCreateSchema)
     @blp.response(201, TeamOfferSchema)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from app.auth import role_required
-from app.db import utcnow
+from app.db import transaction, utcnow
 from app.errors import DomainError, NotFound
 from app.forms import load_form
 from app.models import Role, Worker
@@ -28,7 +28,8 @@ def _worker() -> Worker:
 
 
 def _page(problem: DomainError | None = None, errors: dict | None = None) -> Any:
-    found = offers.offers_for_worker(_worker(), now=utcnow())
+    with transaction():  # offers whose time has passed end as expired first
+        found = offers.offers_for_worker(_worker(), now=utcnow())
     reasons = []
     if problem is not None:
         reasons = (problem.errors.get("shift_id") if problem.errors else None) or [problem.detail]

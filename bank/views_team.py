@@ -198,6 +198,8 @@ def trust_shift(shift_id: int) -> Any:
         except DomainError as error:
             flash(error.detail, "error")
         return redirect(url_for("bank.trust_shift", shift_id=shift.id))
+    with transaction():  # offers whose time has passed end as expired first
+        shift_offers = offers.offers_of_shift(shift, now=utcnow())
     applications = db.session.scalars(
         sa.select(Application)
         .where(Application.shift_id == shift.id)
@@ -207,7 +209,7 @@ def trust_shift(shift_id: int) -> Any:
         "bank/trust_shift.html",
         shift=shift,
         applications=applications,
-        offers=offers.offers_of_shift(shift),
+        offers=shift_offers,
         open=ShiftStatus.OPEN,
     )
 

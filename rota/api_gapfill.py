@@ -156,8 +156,10 @@ def list_runs() -> Any:
 @blp.response(200, GapFillRunDetailSchema)
 @token_required
 def get_run(run_id: int) -> Any:
-    """A run: its status, the proposals, and every shift left open with the reason."""
-    return service.run_for(g.user, run_id)
+    """A run: its status, the proposals (with each offer's answer: one whose time has passed,
+    expired), and every shift left open with the reason."""
+    with transaction():
+        return service.run_with_offers(g.user, run_id, now=utcnow())
 
 
 @blp.route("/gap-fill-runs/<int:run_id>/apply", methods=["POST"])

@@ -37,7 +37,7 @@ from bank.models import (
 )
 from bank.models_offers import OfferSource
 from bank.services.booking import book_shift
-from bank.services.offers import make_offer
+from bank.services.offers import expire_due_offers, make_offer
 from rota.gapfill_loading import load_problem
 from rota.models_gapfill import GapFillItem, GapFillKind, GapFillOutcome, GapFillRun, GapFillStatus
 from rota.services import runs
@@ -68,6 +68,16 @@ def run_for(user: User, run_id: int) -> GapFillRun:
     scope = gapfill_scope(user)
     if run is None or not (scope.everything or (run.trust_id and scope.allows(run.trust_id))):
         raise NotFound(f"No gap-filling run with id {run_id}.")
+    return run
+
+
+def run_with_offers(user: User, run_id: int, *, now: datetime) -> GapFillRun:
+    """A run the user may see, the offers it made whose time has passed ended as expired first
+    (writes: the entry point runs it in a transaction), so the run says what became of each."""
+    run = run_for(user, run_id)
+    if run.status == GapFillStatus.APPLIED:
+        offered = [i.shift_id for i in run.items if i.outcome == GapFillOutcome.OFFERED]
+        expire_due_offers(now, shift_ids=offered)
     return run
 
 

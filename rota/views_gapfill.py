@@ -105,7 +105,8 @@ def runs() -> Any:
 
 
 def _run_context(run_id: int) -> dict[str, Any]:
-    run = service.run_for(g.user, run_id)
+    with transaction():  # offers whose time has passed end as expired first
+        run = service.run_with_offers(g.user, run_id, now=utcnow())
     items = sorted(run.items, key=lambda i: (i.shift.start_at, i.shift_id))
     return {
         "run": run,

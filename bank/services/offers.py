@@ -11,6 +11,7 @@ and expired at the same moment ends one way only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -253,14 +254,26 @@ def _tell_team(offer: ShiftOffer, title: str, now: datetime) -> None:
         notify(user, "offer.answered", title, now=now, link=f"/workforce/shifts/{offer.shift_id}")
 
 
-def expire_due_offers(now: datetime) -> int:
-    """End the pending offers whose time is up; the number ended."""
-    due = db.session.scalars(
+def expire_due_offers(
+    now: datetime, *, worker_id: int | None = None, shift_ids: Iterable[int] | None = None
+) -> int:
+    """End the pending offers whose time is up (only the worker's, or only those of the
+    shifts, when given), each audited and its team told; the number ended.
+
+    The `bank.expire_offers` job ends them all every 15 minutes; the lists of offers end
+    their own first (`offers_for_worker`, `offers_of_shift`), so an offer whose time has
+    passed shows as expired everywhere at once, not only after the job's next run.
+    """
+    due = (
         sa.select(ShiftOffer)
         .where(ShiftOffer.status == OfferStatus.PENDING, ShiftOffer.expires_at <= now)
         .order_by(ShiftOffer.id)
-    ).all()
-    return sum(_expire(offer, now) for offer in due)
+    )
+    if worker_id is not None:
+        due = due.where(ShiftOffer.worker_id == worker_id)
+    if shift_ids is not None:
+        due = due.where(ShiftOffer.shift_id.in_(sorted(set(shift_ids))))
+    return sum(_expire(offer, now) for offer in db.session.scalars(due).all())
 
 
 def _expire(offer: ShiftOffer, now: datetime) -> bool:
@@ -293,8 +306,10 @@ def offer_shift(shift: Shift, worker_id: int, actor: User, *, now: datetime) -> 
     return make_offer(shift, worker, actor=actor, now=now, source=OfferSource.WORKFORCE)
 
 
-def offers_of_shift(shift: Shift) -> list[ShiftOffer]:
-    """Every offer of the shift, newest first."""
+def offers_of_shift(shift: Shift, *, now: datetime) -> list[ShiftOffer]:
+    """Every offer of the shift, newest first, those whose time has passed ended as expired
+    first (writes: the entry point runs it in a transaction)."""
+    expire_due_offers(now, shift_ids=[shift.id])
     return list(
         db.session.scalars(
             sa.select(ShiftOffer)
@@ -311,14 +326,13 @@ class WorkerOffers:
 
 
 def offers_for_worker(worker: Worker, *, now: datetime) -> WorkerOffers:
-    """The worker's offers still open to answer, and those that ended lately."""
+    """The worker's offers still open to answer, and those that ended lately, those whose
+    time has passed ended as expired first (writes: the entry point runs it in a
+    transaction)."""
+    expire_due_offers(now, worker_id=worker.id)
     pending = db.session.scalars(
         sa.select(ShiftOffer)
-        .where(
-            ShiftOffer.worker_id == worker.id,
-            ShiftOffer.status == OfferStatus.PENDING,
-            ShiftOffer.expires_at > now,
-        )
+        .where(ShiftOffer.worker_id == worker.id, ShiftOffer.status == OfferStatus.PENDING)
         .order_by(ShiftOffer.expires_at, ShiftOffer.id)
     ).all()
     recent = db.session.scalars(

@@ -52,6 +52,14 @@ def test_a_worker_lists_their_own_offers_pending_first_then_ended(api_client):
     assert body[0]["expires_at"] == "2026-11-03T09:00:00+00:00"
 
 
+def test_an_offer_past_its_expiry_is_listed_as_expired_before_the_job_has_run(api_client, frozen):
+    offer = offer_to_member()
+    frozen.move_to(offer.expires_at)  # the 15-minute job has not run since
+    body = api_client(offer.worker.user).get("/api/v1/me/offers").get_json()
+    assert [(o["id"], o["status"]) for o in body] == [(offer.id, "expired")]
+    assert status_of(offer) == OfferStatus.EXPIRED
+
+
 def test_accepting_through_the_api_books_and_answers_the_offer(api_client):
     offer = offer_to_member()
     response = api_client(offer.worker.user).post(f"/api/v1/offers/{offer.id}/accept")
@@ -171,6 +179,18 @@ def test_the_offers_page_lists_pending_offers_and_is_in_the_workers_menu(client,
     ):
         assert shown in page, shown
     assert 'href="/offers"' in client.get("/shifts").text
+
+
+def test_the_offers_page_shows_an_offer_past_its_expiry_as_not_answered_in_time(
+    client, auth, frozen
+):
+    offer = offer_to_member()
+    auth.login(offer.worker.user.email)
+    assert "Answer by" in client.get("/offers").text
+    frozen.move_to(offer.expires_at)  # the 15-minute job has not run since
+    page = client.get("/offers").text
+    assert "Answer by" not in page and "Not answered in time" in page
+    assert status_of(offer) == OfferStatus.EXPIRED
 
 
 def test_accepting_on_the_page_books_and_shows_my_shifts(client, auth):

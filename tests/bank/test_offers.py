@@ -26,6 +26,8 @@ from bank.services.offers import (
     decline_offer,
     expiry_for,
     make_offer,
+    offers_for_worker,
+    offers_of_shift,
 )
 from tests.bank.conftest import titles
 from tests.factories import (
@@ -229,6 +231,38 @@ def test_accepting_after_the_expiry_before_the_job_ran_is_409_and_expires_the_of
         accept(offer)
     assert db.session.get(ShiftOffer, offer.id).status == OfferStatus.EXPIRED
     assert active_bookings(offer.shift_id) == []
+
+
+def test_an_offer_past_its_expiry_lists_as_expired_at_once_though_the_job_has_not_run(app):
+    """Listing a worker's offers ends theirs whose time has passed, as the job would (audited,
+    the team told), and no one else's."""
+    offer = offer_to_member(shift__start_at=NOW + timedelta(days=3))
+    team = staff_user(Role.WORKFORCE, offer.shift.trust)
+    others = offer_to_member()  # someone else's, also due by then
+    due = offer.expires_at
+    with transaction():
+        found = offers_for_worker(offer.worker, now=due)
+    assert (found.pending, [(o.id, o.status, o.closed_at) for o in found.recent]) == (
+        [],
+        [(offer.id, OfferStatus.EXPIRED, due)],
+    )
+    assert actions("offer.") == ["offer.expired"]
+    told = f"{offer.worker.name} did not answer: {offer.shift.department.name}, Thu 05 Nov 09:00"
+    assert titles(team) == [told]
+    assert db.session.get(ShiftOffer, others.id).status == OfferStatus.PENDING
+    with transaction():
+        assert offers_for_worker(offer.worker, now=due).recent == found.recent
+    assert actions("offer.") == ["offer.expired"]  # ended once
+
+
+def test_an_offer_past_its_expiry_lists_as_expired_among_its_shifts_offers_at_once(app):
+    offer = offer_to_member()
+    elsewhere = offer_to_member()  # another shift's, also due by then
+    with transaction():
+        listed = offers_of_shift(offer.shift, now=offer.expires_at)
+    assert [(o.id, o.status) for o in listed] == [(offer.id, OfferStatus.EXPIRED)]
+    assert actions("offer.") == ["offer.expired"]
+    assert db.session.get(ShiftOffer, elsewhere.id).status == OfferStatus.PENDING
 
 
 def test_cancelling_the_shift_withdraws_its_offers_and_tells_the_worker(app):

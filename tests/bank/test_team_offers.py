@@ -57,6 +57,20 @@ def test_the_team_offers_a_shift_the_worker_is_told_and_the_offer_is_listed(ward
     assert offers_count() == 1
 
 
+def test_the_team_sees_an_offer_past_its_expiry_as_expired_before_the_job_has_run(
+    ward, api_client, client, auth, frozen
+):
+    on_page = ShiftOfferFactory(shift=ward["shift"], worker=ward["worker"])
+    in_api = ShiftOfferFactory(shift__department=ward["shift"].department, worker=ward["worker"])
+    db.session.commit()
+    frozen.move_to(on_page.expires_at)  # both due; the 15-minute job has not run since
+    listed = api_client(ward["team"]).get(f"/api/v1/shifts/{in_api.shift_id}/offers")
+    assert [(o["id"], o["status"]) for o in listed.get_json()] == [(in_api.id, "expired")]
+    auth.login(ward["team"].email)
+    page = client.get(f"/workforce/shifts/{on_page.shift_id}").get_data(as_text=True)
+    assert "Not answered in time" in page and "Waiting for an answer" not in page
+
+
 def test_a_worker_who_could_not_take_the_shift_is_not_offered_it(ward, api_client):
     outsider = WorkerFactory(grade="ST3")  # in no bank of the Trust
     senior = WorkerFactory(primary_trust=ward["shift"].trust, grade="ST6")

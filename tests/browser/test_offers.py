@@ -1,8 +1,10 @@
-"""Shift offers in a real browser: a worker accepts a Trust's offer and finds it in My shifts."""
+"""Shift offers in a real browser: a worker accepts a Trust's offer and finds it in My shifts;
+a team offers a shift from its page and sees it lapse unanswered."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import time_machine
 from playwright.sync_api import expect
@@ -64,3 +66,7 @@ def test_a_team_offers_a_shift_from_its_page_and_a_refusal_names_the_worker(page
         offers = page.get_by_test_id("offers")
         expect(offers).to_contain_text("Priya Patel (ST3)")
         expect(offers).to_contain_text("Waiting for an answer")
+    # A day on, before the 15-minute expiry job has run, the page already says it lapsed.
+    with time_machine.travel(NOW + timedelta(hours=24), tick=False):
+        page.reload()
+        expect(page.get_by_test_id("offers")).to_contain_text("Not answered in time")

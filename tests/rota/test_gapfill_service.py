@@ -330,6 +330,42 @@ def test_loading_groups_alike_shifts_yet_keeps_each_day_where_a_credential_lapse
             ), (worker.id, shift.id)
 
 
+def applied_run(ics, team):
+    """A run of two shifts of the second Trust, applied: one booked, one offered."""
+    collaborative_shift(ics["other"], 1)
+    collaborative_shift(ics["other"], 3)
+    db.session.commit()
+    run = run_whole_bank(team)
+    with transaction():
+        return service.apply_run(service.run_for(team, run.id), team, now=NOW)
+
+
+def test_the_run_page_says_an_offer_past_its_expiry_expired_before_the_job_has_run(
+    ics, auth, frozen
+):
+    from bank.models_offers import OfferStatus, ShiftOffer
+
+    team = staff_user(Role.ICS_ADMIN, None)
+    run = applied_run(ics, team)
+    offer = db.session.scalar(sa.select(ShiftOffer))
+    frozen.move_to(offer.expires_at)  # the 15-minute job has not run since
+    auth.login(team.email)
+    page = auth.client.get(f"/workforce/gap-fill/{run.id}").text
+    assert "Not answered in time" in page and "Waiting for an answer" not in page
+    db.session.expire_all()
+    assert db.session.get(ShiftOffer, offer.id).status == OfferStatus.EXPIRED
+
+
+def test_the_run_api_says_an_offer_past_its_expiry_expired(ics, api_client, frozen):
+    from bank.models_offers import ShiftOffer
+
+    team = staff_user(Role.ICS_ADMIN, None)
+    run = applied_run(ics, team)
+    frozen.move_to(db.session.scalar(sa.select(ShiftOffer.expires_at)))
+    proposals = api_client(team).get(f"/api/v1/gap-fill-runs/{run.id}").get_json()["proposals"]
+    assert {p["kind"]: p["offer_status"] for p in proposals} == {"book": None, "offer": "expired"}
+
+
 def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so(
     ics, auth, api_client
 ):
@@ -337,12 +373,7 @@ def test_applying_a_run_makes_offers_the_worker_accepts_and_the_run_page_says_so
     from bank.services.offers import accept_offer
 
     team = staff_user(Role.ICS_ADMIN, None)
-    collaborative_shift(ics["other"], 1)
-    collaborative_shift(ics["other"], 3)
-    db.session.commit()
-    run = run_whole_bank(team)
-    with transaction():
-        service.apply_run(service.run_for(team, run.id), team, now=NOW)
+    run = applied_run(ics, team)
     item = db.session.scalar(sa.select(GapFillItem).where(GapFillItem.kind == GapFillKind.OFFER))
     offer = db.session.scalar(sa.select(ShiftOffer))
     assert (offer.source, offer.gap_fill_item_id, offer.worker_id, offer.shift_id) == (
