@@ -107,6 +107,8 @@ class RosterModel:
         employees: Indices of the free employees; all when None.
         days: Free days; the whole horizon when None.
         hint: Whether to hint the free cells with their incumbent values.
+        penalties: Whether to post the cover and request penalties as the objective; without
+            them the model holds only the hard rules, for a caller's own objective.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class RosterModel:
         employees: Sequence[int] | None = None,
         days: range | None = None,
         hint: bool = True,
+        penalties: bool = True,
     ) -> None:
         self.problem = problem
         self.incumbent = incumbent if incumbent is not None else problem.all_off()
@@ -147,8 +150,9 @@ class RosterModel:
         self._create_cell_variables()
         for e in self.employees:
             self._add_employee_rules(e)
-        self._add_cover_penalties()
-        self._add_request_penalties()
+        if penalties:
+            self._add_cover_penalties()
+            self._add_request_penalties()
         variables = [v for _, v in self.objective_terms]
         coeffs = [c for c, _ in self.objective_terms]
         self.model.minimize(

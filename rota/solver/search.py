@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from rota.solver.columns import ColumnGeneration
 from rota.solver.greedy import greedy_roster
 from rota.solver.lns import NeighbourhoodPicker, improve
 from rota.solver.local import LocalSearch
@@ -40,6 +41,12 @@ SMALL_MODEL_MAX_VARS = 6_000
 #: from the greedy, local search and LNS than from the full model, in three paired runs at 60 s
 #: (both variants at once, load 5-8): 6718 / 6729 / 7754 against 7766 / 7537 / 8873.
 SMALL_MODEL_MAX_DAYS = 28
+
+#: Most of the time limit column generation may take on small instances, for its bound and rows.
+COLUMNS_SHARE = 0.35
+
+#: Seconds for each recombination of pool rows into a roster (SCIP).
+MASTER_SECONDS = 5.0
 
 #: Shares of the time left for the first full-model solve and for the closing one (small only).
 FIRST_SHARE = 0.5
@@ -220,17 +227,28 @@ def solve(
             seconds=time.monotonic() - started,
         )
 
+    columns: ColumnGeneration | None = None
     if small:
-        if hint is None:
+        greedy, failed = greedy_roster(problem, seed)
+        columns = ColumnGeneration(problem, [] if failed else [greedy])
+        columns.run(started + COLUMNS_SHARE * time_limit, workers, seed, log)
+        best.bound = max(best.bound, columns.bound)
+        if hint is None and not failed:
             # A complete greedy roster gives CP-SAT a first solution at once (a partial one
             # would send it repairing an infeasible hint instead).
-            greedy, failed = greedy_roster(problem, seed)
-            if not failed:
-                # The raw greedy, not the one polished by the local search: from the polished
-                # hint (cost 2722 against 4163) the full model stood at 1234 after 29 s on
-                # Instance5, from the raw one at 1150 (load 2.1).
-                best.offer(greedy)
-                hint = greedy
+            # The raw greedy, not the one polished by the local search: from the polished
+            # hint (cost 2722 against 4163) the full model stood at 1234 after 29 s on
+            # Instance5, from the raw one at 1150 (load 2.1).
+            best.offer(greedy)
+            hint = greedy
+        recombined = columns.master(min(MASTER_SECONDS, left()), hint)
+        if recombined is not None:
+            best.offer(recombined)
+            hint = best.roster
+        if log:
+            log(f"columns: bound {columns.bound}, recombined roster {best.cost}")
+        if best.proved:
+            return result()
         if not _solve_full(problem, best, FIRST_SHARE * left(), workers, seed, hint, log):
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
@@ -306,6 +324,13 @@ def solve(
         if log:
             log(f"local search: {best.cost} -> {roster_cost(problem, polish.roster())}")
         best.offer(polish.roster())
-    if small and left() > 0.5:
+    if columns is not None and left() > 0.5:
+        columns.add_roster(best.roster)
+        recombined = columns.master(min(MASTER_SECONDS, left()), best.roster)
+        if recombined is not None:
+            best.offer(recombined)
+        if log:
+            log(f"columns: recombined roster {best.cost}")
+    if small and left() > 0.5 and not best.proved:
         _solve_full(problem, best, left(), workers, seed + 1, None, log)
     return result()

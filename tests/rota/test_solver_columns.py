@@ -1,0 +1,99 @@
+"""Column generation: its bound never passes the optimum, and its rosters keep every rule."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from ortools.sat.python import cp_model
+
+from rota.solver import roster_cost
+from rota.solver.columns import ColumnGeneration
+from rota.solver.greedy import greedy_roster
+from rota.solver.model import RosterModel
+from rota.solver.params import make_solver
+from rota.ssb.checker import check_roster
+from rota.ssb.instance import SsbInstance, instance_path, load_instance, to_problem
+from tests.rota.test_solver_property import instances
+
+#: Column generation stops on convergence or after these rounds, never on the clock.
+FAR = 3600.0
+
+
+def grid(roster) -> list[list[str]]:
+    return [[cell or "" for cell in row] for row in roster]
+
+
+def test_the_bound_on_instance3_is_its_proven_optimum_1001() -> None:
+    problem = to_problem(load_instance(instance_path(3)))
+    greedy, failed = greedy_roster(problem, 0)
+    assert not failed
+    columns = ColumnGeneration(problem, [greedy])
+
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=100)
+
+    assert bound == 1001
+    assert columns.rounds < 100  # it stopped because the bound met the LP, not on the cap
+
+
+def test_recombined_rosters_keep_every_rule_and_never_cost_more_than_the_hint() -> None:
+    instance = load_instance(instance_path(5))
+    problem = to_problem(instance)
+    greedy, _ = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [greedy])
+    columns.run(time.monotonic() + FAR, workers=2, max_rounds=5)
+
+    roster = columns.master(30.0, hint=greedy)
+
+    assert roster is not None
+    assert all(row in columns.pool[e] for e, row in enumerate(roster))
+    report = check_roster(instance, grid(roster))
+    assert report.violations == ()
+    assert report.objective == roster_cost(problem, roster) <= roster_cost(problem, greedy)
+    assert roster_cost(problem, roster) >= columns.bound
+
+
+def test_rows_are_generated_for_employees_the_pool_started_without() -> None:
+    problem = to_problem(load_instance(instance_path(1)))
+    columns = ColumnGeneration(problem, [])
+    assert columns.master(5.0) is None  # nobody has a row yet
+
+    bound = columns.run(time.monotonic() + FAR, workers=1, max_rounds=40)
+
+    assert all(columns.pool)
+    assert 0 < bound <= 607  # Instance1's proven optimum
+    roster = columns.master(10.0)
+    assert roster is not None and roster_cost(problem, roster) >= bound
+
+
+def _optimum(instance: SsbInstance) -> int | None:
+    problem = to_problem(instance)
+    built = RosterModel(problem)
+    solver = make_solver(30.0, 2, 0)
+    status = solver.solve(built.model)
+    if status != cp_model.OPTIMAL:
+        return None
+    return roster_cost(problem, built.solution(solver))
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(instances())
+def test_the_bound_never_exceeds_the_proven_optimum(instance: SsbInstance) -> None:
+    optimum = _optimum(instance)
+    problem = to_problem(instance)
+    greedy, failed = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [] if failed else [greedy])
+
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=30)
+
+    if optimum is not None:
+        assert bound <= optimum
+        roster = columns.master(10.0)
+        if roster is not None:
+            assert check_roster(instance, grid(roster)).violations == ()
+            assert roster_cost(problem, roster) >= optimum
