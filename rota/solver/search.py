@@ -48,6 +48,11 @@ COLUMNS_SHARE = 0.35
 #: Seconds for each recombination of pool rows into a roster (SCIP).
 MASTER_SECONDS = 5.0
 
+#: Seconds of LNS between two recombinations of the pool with the incumbent (small instances),
+#: and the seconds each of those recombinations may take.
+RECOMBINE_EVERY = 6.0
+RECOMBINE_SECONDS = 2.0
+
 #: Shares of the time left for the first full-model solve and for the closing one (small only).
 FIRST_SHARE = 0.5
 FINAL_SHARE = 0.4
@@ -112,6 +117,22 @@ def _solve_full(
     if log:
         log(f"full model {solver.status_name(status)}: cost {best.cost}, bound {best.bound}")
     return True
+
+
+def _recombine(
+    columns: ColumnGeneration,
+    best: _Incumbent,
+    seconds: float,
+    log: Callable[[str], None] | None,
+) -> None:
+    """Add the incumbent's rows to the pool and let the master recombine them with the rest."""
+    columns.add_roster(best.roster)
+    recombined = columns.master(seconds, best.roster)
+    if recombined is not None:
+        before = best.cost
+        best.offer(recombined)
+        if log and best.cost < before:
+            log(f"columns: recombined pool rows, {before} -> {best.cost}")
 
 
 def construct(
@@ -303,7 +324,8 @@ def solve(
     while True:
         # On the large instances the LNS frees one or two rows of 100 per round; a short
         # local-search pass between LNS phases re-polishes every row against the new cover.
-        phase_end = lns_deadline if small else min(lns_deadline, time.monotonic() + LNS_PHASE)
+        phase = RECOMBINE_EVERY if columns is not None else LNS_PHASE
+        phase_end = min(lns_deadline, time.monotonic() + phase)
         roster = improve(
             problem,
             best.roster,
@@ -317,20 +339,17 @@ def solve(
             picker=picker,
         )
         best.offer(roster)
-        if lns_deadline - time.monotonic() < 1.0:
+        if columns is not None:
+            _recombine(columns, best, min(RECOMBINE_SECONDS, left()), log)
+        if best.proved or lns_deadline - time.monotonic() < 1.0:
             break
+        if small:
+            continue
         polish = LocalSearch(problem, best.roster)
         polish.descend(min(lns_deadline, time.monotonic() + 0.5 * LNS_PHASE), rng, max_passes=3)
         if log:
             log(f"local search: {best.cost} -> {roster_cost(problem, polish.roster())}")
         best.offer(polish.roster())
-    if columns is not None and left() > 0.5:
-        columns.add_roster(best.roster)
-        recombined = columns.master(min(MASTER_SECONDS, left()), best.roster)
-        if recombined is not None:
-            best.offer(recombined)
-        if log:
-            log(f"columns: recombined roster {best.cost}")
     if small and left() > 0.5 and not best.proved:
         _solve_full(problem, best, left(), workers, seed + 1, None, log)
     return result()
