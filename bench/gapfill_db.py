@@ -121,7 +121,7 @@ def run_whole_bank(now: datetime, time_limit: int) -> dict:
         "filled_of_bound": f"{100 * share:.1f}% (target {100 * TARGET_SHARE:.1f}%)",
         "loading_writing_s": f"{total - (run.seconds or 0):.1f}",
         "solver_s": f"{run.seconds or 0:.1f}",
-        "total_s": f"{total:.1f} (target {time_limit})",
+        "total_s": f"{total:.1f} s (target {time_limit} s)",
         "on_target": "yes" if total <= time_limit and share >= TARGET_SHARE else "NO",
         "status": f"{run.status.value}, {run.solver_status}",
     }
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         count = top_up(args.open, now)
         row = run_whole_bank(now, args.time_limit)
         print(
-            f"open shifts {count}: run {row['total_s']} s = loading and writing "
+            f"open shifts {count}: run {row['total_s']} = loading and writing "
             f"{row['loading_writing_s']} s + solver {row['solver_s']} s; filled {row['filled']} "
             f"of {row['open_shifts']}, bound {row['bound']}: {row['filled_of_bound']}; "
             f"on target: {row['on_target']}; {row['status']}"
