@@ -254,17 +254,18 @@ def solve(
         columns = ColumnGeneration(problem, [] if failed else [greedy])
         columns.run(started + COLUMNS_SHARE * time_limit, workers, seed, log)
         best.bound = max(best.bound, columns.bound)
-        if hint is None and not failed:
-            # A complete greedy roster gives CP-SAT a first solution at once (a partial one
-            # would send it repairing an infeasible hint instead).
-            # The raw greedy, not the one polished by the local search: from the polished
-            # hint (cost 2722 against 4163) the full model stood at 1234 after 29 s on
-            # Instance5, from the raw one at 1150 (load 2.1).
+        if not failed:
             best.offer(greedy)
-            hint = greedy
-        recombined = columns.master(min(MASTER_SECONDS, left()), hint)
+        recombined = columns.master(min(MASTER_SECONDS, left()), best.roster)
         if recombined is not None:
             best.offer(recombined)
+        if hint is None:
+            # A hint from the caller (the rota builder's previous round) leads the full model;
+            # otherwise the best complete roster so far does: the recombined rows or the raw
+            # greedy (a partial roster would send CP-SAT repairing an infeasible hint). The raw
+            # greedy, not the one polished by the local search: from the polished hint (cost
+            # 2722 against 4163) the full model stood at 1234 after 29 s on Instance5, from the
+            # raw one at 1150 (load 2.1).
             hint = best.roster
         if log:
             log(f"columns: bound {columns.bound}, recombined roster {best.cost}")
