@@ -155,9 +155,9 @@ class RosterModel:
             self._add_request_penalties()
         variables = [v for _, v in self.objective_terms]
         coeffs = [c for c, _ in self.objective_terms]
-        self.model.minimize(
-            cp_model.LinearExpr.weighted_sum(variables, coeffs) + self.objective_offset
-        )
+        #: The cost of the roster the model describes.
+        self.objective = cp_model.LinearExpr.weighted_sum(variables, coeffs) + self.objective_offset
+        self.model.minimize(self.objective)
         if hint:
             self.add_hint(self.incumbent)
 

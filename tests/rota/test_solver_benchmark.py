@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from rota.solver import SolveStatus, solve
-from rota.solver.search import construct
+from rota.solver.greedy import greedy_roster
+from rota.solver.search import _Incumbent, _solve_full, construct
 from rota.ssb.checker import check_roster
 from rota.ssb.instance import instance_path, load_instance, to_problem
 
@@ -30,3 +31,16 @@ def test_employee_group_construction_gives_a_roster_keeping_every_rule() -> None
     assert roster is not None
     report = check_roster(instance, [[c or "" for c in row] for row in roster])
     assert report.violations == ()
+
+
+def test_a_bound_above_the_optimum_never_costs_the_roster_in_hand() -> None:
+    # The full model carries the proven bound as a constraint; were a bound ever wrong, the
+    # model would be infeasible, and that must not read as "no roster exists".
+    problem = to_problem(load_instance(instance_path(1)))
+    greedy, _ = greedy_roster(problem, 0)
+    best = _Incumbent(problem)
+    best.offer(greedy)
+    best.bound = 10**6
+
+    assert _solve_full(problem, best, 10.0, 2, 0, None, None)
+    assert best.roster == greedy
