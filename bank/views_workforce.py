@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -31,7 +30,6 @@ NAVIGATION = [
     (Role.WORKER, "My rota", "bank_workforce.my_rota"),
     (Role.WORKFORCE, "Bank settings", "bank_workforce.bank_settings"),
 ]
-LONDON = ZoneInfo("Europe/London")
 
 
 # Workforce: posting in bulk ----------------------------------------------------------------

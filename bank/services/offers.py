@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -23,14 +22,13 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models import User, Worker
 from app.services import notify, record_audit
-from app.templating import short_time
+from app.templating import london_time, short_time
 from bank.models import Booking, BookingSource, Shift, ShiftStatus
 from bank.models_offers import OfferSource, OfferStatus, ShiftOffer
 from bank.services.booking import book_shift
 from bank.services.eligibility import NotEligible, judge_shift, worker_context
 from bank.services.memberships import workforce_users
 
-LONDON = ZoneInfo("Europe/London")
 # A worker has a day to answer: long enough to see the message after a night shift, short
 # enough that the Trust can still offer the shift to someone else or release it to the
 # collaborative bank. An offer never outlives the shift's start, whichever comes first.
@@ -146,7 +144,7 @@ def _still_open(offer: ShiftOffer, now: datetime) -> None:
         reason = f" {offer.closed_reason}" if offer.closed_reason else ""
         raise OfferClosed(f"This offer was {offer.status.value}.{reason}")
     if offer.expires_at <= now:
-        expired = offer.expires_at.astimezone(LONDON).strftime("%H:%M on %a %d %b")
+        expired = london_time(offer.expires_at, "%H:%M on %a %d %b")
         raise OfferClosed(f"This offer expired at {expired}.", close_as=OfferStatus.EXPIRED)
     shift = offer.shift
     if shift.status == ShiftStatus.CANCELLED:
