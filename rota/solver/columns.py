@@ -60,15 +60,13 @@ class _Pricer:
         self,
         problem: Problem,
         e: int,
-        on: list[tuple[int, str, int]],
-        off: list[tuple[int, str, int]],
+        on: dict[tuple[int, str], int],
+        off: dict[tuple[int, str], int],
     ) -> None:
         self.e = e
         self.built = RosterModel(problem, None, [e], hint=False, penalties=False)
         self.days = problem.days
-        # (day, shift id) -> request weight: paid when worked (off) or when not worked (on).
-        self.off = {(d, s): w for d, s, w in off}
-        self.on = {(d, s): w for d, s, w in on}
+        self.on, self.off = on, off
         self.on_total = sum(self.on.values())
         self.cells = [
             (d, self.built.shift_ids[s], lit)
@@ -129,14 +127,19 @@ class ColumnGeneration:
         self.bound = 0
         self.lp_value: float | None = None
         self.rounds = 0
-        self._pricers: list[_Pricer | None] = [None] * len(problem.employees)
+        self._pricers: list[_Pricer] = []
         me = {emp.id: e for e, emp in enumerate(problem.employees)}
-        self._on: list[list[tuple[int, str, int]]] = [[] for _ in problem.employees]
-        self._off: list[list[tuple[int, str, int]]] = [[] for _ in problem.employees]
-        for req in problem.on_requests:
-            self._on[me[req.employee]].append((req.day, req.shift, req.weight))
-        for req in problem.off_requests:
-            self._off[me[req.employee]].append((req.day, req.shift, req.weight))
+        # Per employee, (day, shift id) -> request weight, paid when not worked (on) or when
+        # worked (off); requests repeated on one cell add up, as in the roster's cost.
+        self._on: list[dict[tuple[int, str], int]] = [{} for _ in problem.employees]
+        self._off: list[dict[tuple[int, str], int]] = [{} for _ in problem.employees]
+        for requests, by_employee in (
+            (problem.on_requests, self._on),
+            (problem.off_requests, self._off),
+        ):
+            for req in requests:
+                weights = by_employee[me[req.employee]]
+                weights[req.day, req.shift] = weights.get((req.day, req.shift), 0) + req.weight
         for roster in rosters:
             self.add_roster(roster)
         # Dearer than leaving every cover line wholly unmet.
@@ -144,8 +147,8 @@ class ColumnGeneration:
 
     def row_cost(self, e: int, row: Row) -> int:
         """Request costs of employee ``e`` working ``row``."""
-        unmet = sum(w for d, s, w in self._on[e] if row[d] != s)
-        return unmet + sum(w for d, s, w in self._off[e] if row[d] == s)
+        unmet = sum(w for (d, s), w in self._on[e].items() if row[d] != s)
+        return unmet + sum(w for (d, s), w in self._off[e].items() if row[d] == s)
 
     def add_roster(self, roster: Roster) -> None:
         """Add every row of ``roster`` (which keeps every hard rule) to the pool."""
@@ -232,16 +235,17 @@ class ColumnGeneration:
         """
         if not self.problem.employees:
             return self.bound
+        # The pricing models, built once (a tenth of a second each at most) for every round.
+        while len(self._pricers) < len(self.problem.employees):
+            if time.monotonic() >= deadline:
+                return self.bound
+            e = len(self._pricers)
+            self._pricers.append(_Pricer(self.problem, e, self._on[e], self._off[e]))
         with ThreadPoolExecutor(max(1, workers)) as pool:
             while time.monotonic() < deadline and self.rounds != max_rounds:
                 self.rounds += 1
                 value, pi, mu = self._solve_lp()
                 self.lp_value = value
-                for e, pricer in enumerate(self._pricers):
-                    if pricer is None:
-                        self._pricers[e] = _Pricer(self.problem, e, self._on[e], self._off[e])
-                    if time.monotonic() >= deadline:
-                        return self.bound
                 jobs = [
                     pool.submit(pricer.price, pi, mu[e], seed + self.rounds, deadline)
                     for e, pricer in enumerate(self._pricers)
@@ -249,12 +253,13 @@ class ColumnGeneration:
                 results = [job.result() for job in jobs]
                 added = 0
                 for e, (row, _) in enumerate(results):
-                    if row is not None and row not in self.pool[e]:
-                        reduced = self.row_cost(e, row) - mu[e]
-                        reduced -= sum(pi.get((d, s), 0.0) for d, s in enumerate(row) if s)
-                        if reduced < -EPSILON:
-                            self.pool[e][row] = self.row_cost(e, row)
-                            added += 1
+                    if row is None or row in self.pool[e]:
+                        continue
+                    cost = self.row_cost(e, row)
+                    priced = sum(pi.get((d, s), 0.0) for d, s in enumerate(row) if s)
+                    if cost - priced - mu[e] < -EPSILON:  # a negative reduced cost
+                        self.pool[e][row] = cost
+                        added += 1
                 lagrangian = value + sum(min(0.0, bound) for _, bound in results)
                 if math.isfinite(lagrangian):
                     self.bound = max(self.bound, math.ceil(lagrangian - EPSILON))

@@ -1,17 +1,19 @@
 """Search strategy: which CP-SAT models to solve, in what order, with what share of the time.
 
 1. Small instances (up to ``SMALL_MODEL_MAX_VARS`` shift variables and
-   ``SMALL_MODEL_MAX_DAYS`` days): the greedy roster as a hint, then the full model with a
-   full-LP worker (``max_lp``) for half the budget. With two workers CP-SAT's default
-   portfolio keeps the run and weekend rules out of the LP of its only full-problem worker and
-   the bound collapses; ``max_lp`` gives a tight bound and often a proof.
+   ``SMALL_MODEL_MAX_DAYS`` days): column generation (:mod:`rota.solver.columns`) for a tight
+   lower bound and a pool of rows, a first roster recombined from them (or the greedy), then
+   the full model with a full-LP worker (``max_lp``) for half the time left, carrying the
+   bound as a constraint. With two workers CP-SAT's default portfolio keeps the run and
+   weekend rules out of the LP of its only full-problem worker; ``max_lp`` finds good rosters.
 2. Otherwise: the greedy rows of :mod:`rota.solver.greedy`, CP-SAT for the rows it cannot build
    (hard rules are per employee, so each row is feasible on its own; cover links the rows
    through residual demand), then the pure-Python local search of :mod:`rota.solver.local`.
 3. Rostering-aware LNS (:mod:`rota.solver.lns`, two one-worker sub-solves at once) for the
-   rest of the time, in phases with a local-search pass between them.
-4. Small instances only: the full model again, hinted with the best roster, to raise the bound
-   and maybe prove optimality.
+   rest of the time, in phases: on small instances each followed by a recombination of the
+   pool with the incumbent's rows, on the others by a local-search pass.
+4. Small instances only, without a proof yet: the full model again, hinted with the best
+   roster. The search stops as soon as a roster meets the bound.
 """
 
 from __future__ import annotations
@@ -323,8 +325,8 @@ def solve(
     if best.roster is None:
         return result()
 
-    # The closing full-model solve is for the bound; it only pays where the LP is tight enough
-    # to prove something within a minute (the small instances).
+    # The closing full-model solve (small instances) improves the roster and may meet the bound;
+    # on the others the model is too large to pay within a minute.
     final_share = FINAL_SHARE if small else 0.0
     # LNS slices: 0.6 s at 60 s on non-small instances. Measured on Instance13 (60 s, shared
     # machine): 0.3 s slices 8017, 0.6 s 6265-7083, 1.2 s 7243; growing neighbourhoods on any
