@@ -17,6 +17,10 @@ Lagrangian multipliers, raised while the row breaks one, and a row that still br
 returned. Every value the programme gives for a multiplier is a lower bound on the employee's
 least reduced cost (the relaxation of a minimum), so the bound column generation proves stays
 valid whatever the rows.
+
+The same programme re-solves a stretch of a row with the rest held (:meth:`RowPricer.
+price_stretch`, for :mod:`rota.solver.sweep`): it starts from the run that ends the day before
+the stretch and accepts only ends that meet the run starting the day after within the rules.
 """
 
 from __future__ import annotations
@@ -31,15 +35,20 @@ from rota.solver.problem import Problem
 
 Row = tuple[str | None, ...]
 
-#: Largest state space (states per day) the programme takes on; above it pricing stays with
-#: CP-SAT. Instance19's largest employee has 6 x 6 x 217 x 7 = 54,684; Instance23's would need
-#: millions (936 minute units and 27 weekend counts).
-MAX_STATES = 200_000
+#: Most states (per day, times days) the programme takes on; above it the caller turns to
+#: CP-SAT (column generation) or re-solves the row a stretch at a time (sweeps). Instance19's
+#: largest employee has 6 x 6 x 217 x 7 = 54,684 states a day over 84 days (4.6 million, about
+#: 10 ms a row); a whole Instance21 row would need about 30 million, an Instance23 row far more.
+MAX_WORK = 6_000_000
 
 #: Rounds of multiplier updates for the per-type maxima before giving up on a row.
 LAGRANGE_ROUNDS = 8
 
 _INF = 1e300
+
+
+#: ``next_shift`` value saying the days priced run to the end of the horizon.
+_HORIZON_END = -2
 
 
 @njit(cache=True, nogil=True)
@@ -54,29 +63,46 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     low: int,
     high: int,
     max_weekends: int,
-    weekday: int,
+    offset: int,
+    first_last: int,
+    first_run: int,
+    next_shift: int,
+    next_run: int,
+    next_to_end: bool,
 ) -> tuple[float, np.ndarray]:
-    """Cheapest row under ``cost`` keeping every rule but the per-type maxima.
+    """Cheapest cells for a stretch of days under ``cost``, keeping every rule but type maxima.
+
+    The stretch is days ``offset`` to ``offset + len(cost) - 1`` of the horizon (``offset`` a
+    multiple of 7, so it starts on a Monday and splits no weekend); what the row holds before
+    and after it is summed up by the ``first_*`` and ``next_*`` arguments.
 
     Args:
-        cost: Price of working shift type ``s`` on day ``d``, shape (days, types).
+        cost: Price of working shift type ``s`` on day ``d`` of the stretch, (days, types).
         units: Length of each shift type in minute units.
-        allowed: Whether the employee may work type ``s`` on day ``d``.
+        allowed: Whether the employee may work type ``s`` on day ``d`` of the stretch.
         forbid: ``forbid[a, b]``: type ``b`` may not be worked the day after type ``a``.
         max_run: Longest run of working days.
         min_run: Shortest run of working days not touching the horizon's ends.
         min_rest: Shortest run of days off not touching the horizon's ends.
-        low: Fewest minute units in all.
-        high: Most minute units in all.
-        max_weekends: Most weekends worked.
-        weekday: Day of the week of day 0 (0 is Monday).
+        low: Fewest minute units within the stretch.
+        high: Most minute units within the stretch.
+        max_weekends: Most weekends worked within the stretch.
+        offset: The stretch's first day in the horizon.
+        first_last: The day before: 0 off, else the type index worked plus one.
+        first_run: Length of the run (of work or rest) ending the day before; at the start of
+            the horizon, a long rest (``max(min_rest, 1)``).
+        next_shift: The day after: ``_HORIZON_END`` if the stretch ends the horizon, -1 off,
+            else the type index worked.
+        next_run: Length of the run (of work or rest) starting the day after.
+        next_to_end: Whether that run reaches the end of the horizon.
 
     Returns:
-        The row's price (``_INF`` when no row keeps the rules) and the row, one type index per
+        The cells' price (``_INF`` when none keep the rules) and the cells, one type index per
         day, -1 for a day off.
     """
     days, types = cost.shape
-    runs = max(max_run, min_rest) + 1
+    rest_cap = max(min_rest, 1)
+    runs = max(max_run, rest_cap) + 1
     shape = (types + 1, runs, high + 1, max_weekends + 1)
     value = np.full(shape, _INF)
     nxt = np.full(shape, _INF)
@@ -86,22 +112,18 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     longest = 0
     for s in range(types):
         longest = max(longest, units[s])
-    # Day 0.
-    day_of_week = weekday % 7
-    value[0, 1, 0, 0] = 0.0
-    first_weekend = 1 if day_of_week >= 5 else 0
-    if first_weekend <= max_weekends:
-        for s in range(types):
-            if allowed[0, s] and units[s] <= high:
-                value[s + 1, 1, units[s], first_weekend] = cost[0, s]
-    for d in range(1, days):
-        day_of_week = (weekday + d) % 7
-        saturday = day_of_week == 5
-        sunday = day_of_week == 6
+    value[first_last, min(first_run, runs - 1), 0, 0] = 0.0
+    for d in range(days):
+        day = offset + d  # in the horizon
+        saturday = day % 7 == 5
+        sunday = day % 7 == 6
         left = days - d  # days still to come, today included
         nxt[:] = _INF
         for last in range(types + 1):
             for run in range(1, runs):
+                # The run ending yesterday started on the horizon's first day: exempt from the
+                # shortest-run rules.
+                from_start = day - run == 0
                 for m in range(high + 1):
                     # Too few minutes to reach the minimum even working every day left.
                     if m + longest * left < low:
@@ -113,16 +135,16 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                         origin = last * s1 + run * s2 + m * s3 + w
                         # A day off.
                         if last == 0:
-                            rest = min(run + 1, max(min_rest, 1))
+                            rest = min(run + 1, rest_cap)
                             if here < nxt[0, rest, m, w]:
                                 nxt[0, rest, m, w] = here
                                 pred[d, rest * s2 + m * s3 + w] = origin
-                        elif (run >= min_run or run == d) and here < nxt[0, 1, m, w]:
+                        elif (run >= min_run or from_start) and here < nxt[0, 1, m, w]:
                             nxt[0, 1, m, w] = here
                             pred[d, 1 * s2 + m * s3 + w] = origin
                         # A working day.
                         if last == 0:
-                            if run < min_rest and run != d:
+                            if run < min_rest and not from_start:
                                 continue
                             new_run = 1
                         else:
@@ -148,9 +170,30 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                                 pred[d, (s + 1) * s1 + new_run * s2 + new_m * s3 + new_w] = origin
         value, nxt = nxt, value
     best, at = _INF, -1
+    end = offset + days  # the day after the stretch
     for last in range(types + 1):
         for run in range(1, runs):
-            for m in range(low, high + 1):
+            from_start = end - run == 0
+            if next_shift != _HORIZON_END:
+                # The stretch's last run meets the run that starts the day after.
+                if last > 0 and next_shift >= 0:
+                    if forbid[last - 1, next_shift] or run + next_run > max_run:
+                        continue
+                    if run + next_run < min_run and not (from_start or next_to_end):
+                        continue
+                elif last > 0:
+                    if run < min_run and not from_start:
+                        continue
+                    if next_run < min_rest and not next_to_end:
+                        continue
+                elif next_shift >= 0:
+                    if run < min_rest and not from_start:
+                        continue
+                    if next_run < min_run and not next_to_end:
+                        continue
+                elif run + next_run < min_rest and not (from_start or next_to_end):
+                    continue
+            for m in range(max(low, 0), high + 1):
                 for w in range(max_weekends + 1):
                     if value[last, run, m, w] < best:
                         best = value[last, run, m, w]
@@ -160,7 +203,7 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
         return _INF, row
     for d in range(days - 1, -1, -1):
         row[d] = at // s1 - 1
-        at = pred[d, at] if d > 0 else -1
+        at = pred[d, at]
     return best, row
 
 
@@ -200,15 +243,28 @@ class RowPricer:
         self.min_run = min(emp.min_consecutive, days)
         self.min_rest = min(emp.min_days_off, days)
         self.max_weekends = min(emp.max_weekends, (days + 1) // 7)
-        runs = max(self.max_run, self.min_rest) + 1
-        self.states = (types + 1) * runs * (max(self.high, 0) + 1) * (self.max_weekends + 1)
+        self.runs = max(self.max_run, self.min_rest, 1) + 1
+        self.states = (types + 1) * self.runs * (max(self.high, 0) + 1) * (self.max_weekends + 1)
+        self.days = days
         # Some type limited below the horizon: those are priced in by multipliers.
         self._limited = [s for s in range(types) if 0 < self.limits[s] < days]
 
     @property
+    def limited(self) -> bool:
+        """Whether a per-type maximum could bind (the programme's rows may then not be the
+        cheapest, or be missing)."""
+        return bool(self._limited)
+
+    def stretch_work(self, days: int) -> int:
+        """States per day times days of the programme over a stretch of ``days``."""
+        units = min(self.high, days * int(self.units.max(initial=0)))
+        weekends = min(self.max_weekends, (days + 1) // 7)
+        return (len(self.ids) + 1) * self.runs * (units + 1) * (weekends + 1) * days
+
+    @property
     def usable(self) -> bool:
         """Whether the state space is small enough for the programme."""
-        return self.states <= MAX_STATES and self.high >= self.low
+        return self.states * self.days <= MAX_WORK and self.high >= self.low
 
     def price(self, cost: np.ndarray) -> tuple[Row | None, float]:
         """The cheapest row under ``cost`` (shape days x types) and a lower bound on its price.
@@ -217,6 +273,96 @@ class RowPricer:
             The row (None when no row keeping every rule was found) and a lower bound on the
             price of any row keeping every rule (``math.inf`` when none does).
         """
+        start = (0, max(self.min_rest, 1))
+        path, bound = self._solve(
+            cost,
+            self.allowed,
+            self.limits,
+            (self.low, self.high, self.max_weekends),
+            0,
+            start,
+            (_HORIZON_END, 0, True),
+        )
+        if path is None:
+            return None, bound
+        return tuple(self.ids[s] if s >= 0 else None for s in path), bound
+
+    def price_stretch(self, cost: np.ndarray, row: Row, first: int) -> Row | None:
+        """The cheapest cells for days ``first`` onwards (as many as ``cost`` has rows).
+
+        The rest of ``row`` (which keeps every rule) stays as it is; ``first`` is a Monday, a
+        multiple of 7, so the stretch splits no weekend.
+
+        Returns:
+            The stretch's new cells, with which the whole row keeps every rule, or None if the
+            programme found none (or the stretch's state space is too large for it).
+        """
+        days = len(row)
+        stop = first + len(cost)
+        index = {sid: s for s, sid in enumerate(self.ids)}
+        outside = [(d, index[sid]) for d, sid in enumerate(row) if sid is not None]
+        outside = [(d, s) for d, s in outside if not first <= d < stop]
+        used = sum(int(self.units[s]) for _, s in outside)
+        low = self.low - used
+        high = min(self.high - used, len(cost) * int(self.units.max(initial=0)))
+        weekends = sum(
+            1
+            for sat in range(5, days, 7)
+            if not first <= sat < stop
+            and (row[sat] is not None or (sat + 1 < days and row[sat + 1] is not None))
+        )
+        max_weekends = min(self.max_weekends - weekends, (len(cost) + 1) // 7)
+        limits = self.limits - np.bincount(
+            np.array([s for _, s in outside], dtype=np.int64), minlength=len(self.ids)
+        )
+        if high < max(low, 0) or max_weekends < 0 or (limits < 0).any():
+            return None
+        states = (len(self.ids) + 1) * self.runs * (high + 1) * (max_weekends + 1)
+        if states * len(cost) > MAX_WORK:
+            return None
+        before = self._run(row, first - 1, -1) if first > 0 else (0, max(self.min_rest, 1))
+        if stop >= days:
+            after = (_HORIZON_END, 0, True)
+        else:
+            kind, length = self._run(row, stop, +1)
+            after = (kind - 1, length, stop + length >= days)
+        path, _ = self._solve(
+            cost,
+            self.allowed[first:stop],
+            limits,
+            (low, high, max_weekends),
+            first,
+            before,
+            after,
+        )
+        if path is None:
+            return None
+        return tuple(self.ids[s] if s >= 0 else None for s in path)
+
+    def _run(self, row: Row, day: int, step: int) -> tuple[int, int]:
+        """What ``row`` works on ``day`` (0 off, else type index + 1) and the length of the
+        run of work or rest from ``day`` going ``step`` (capped where the rules stop caring)."""
+        working = row[day] is not None
+        kind = 0 if not working else self.ids.index(row[day]) + 1
+        cap = self.max_run + 1 if working else max(self.min_rest, 1)
+        length, d = 0, day
+        while 0 <= d < len(row) and (row[d] is not None) == working and length < len(row):
+            length += 1
+            d += step
+        return kind, length if step > 0 else min(length, cap)
+
+    def _solve(
+        self,
+        cost: np.ndarray,
+        allowed: np.ndarray,
+        limits: np.ndarray,
+        totals: tuple[int, int, int],
+        offset: int,
+        before: tuple[int, int],
+        after: tuple[int, int, bool],
+    ) -> tuple[np.ndarray | None, float]:
+        """The programme, with per-type maxima priced in by multipliers."""
+        low, high, max_weekends = totals
         penalty = np.zeros(len(self.ids))
         bound = -math.inf
         scale = float(np.abs(cost).max(initial=0.0)) + 1.0
@@ -224,25 +370,29 @@ class RowPricer:
             value, path = _cheapest_path(
                 cost + penalty,
                 self.units,
-                self.allowed,
+                allowed,
                 self.forbid,
                 self.max_run,
                 self.min_run,
                 self.min_rest,
-                self.low,
-                self.high,
-                self.max_weekends,
-                0,
+                low,
+                high,
+                max_weekends,
+                offset,
+                before[0],
+                before[1],
+                after[0],
+                after[1],
+                after[2],
             )
             if value >= _INF:
                 return None, math.inf
             # min over rows of cost + penalty * (count - limit) is at most the optimum.
-            bound = max(bound, value - float(penalty @ self.limits))
+            bound = max(bound, value - float(penalty @ limits))
             counts = np.bincount(path[path >= 0], minlength=len(self.ids))
-            over = [s for s in self._limited if counts[s] > self.limits[s]]
+            over = [s for s in self._limited if counts[s] > limits[s]]
             if not over:
-                row = tuple(self.ids[s] if s >= 0 else None for s in path)
-                return row, bound
+                return path, bound
             for s in over:
-                penalty[s] += scale * (counts[s] - self.limits[s]) / max(1, counts[s])
+                penalty[s] += scale * (counts[s] - limits[s]) / max(1, counts[s])
         return None, bound

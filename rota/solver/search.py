@@ -8,13 +8,14 @@
    weekend rules out of the LP of its only full-problem worker; ``max_lp`` finds good rosters.
 2. Otherwise: the greedy rows of :mod:`rota.solver.greedy`, CP-SAT for the rows it cannot build
    (hard rules are per employee, so each row is feasible on its own; cover links the rows
-   through residual demand), then the pure-Python local search of :mod:`rota.solver.local`,
-   then row sweeps (:mod:`rota.solver.sweep`: each row in turn replaced by the cheapest given
-   the others, by the pricing programme) where the employees' state spaces allow them.
+   through residual demand), then row sweeps (:mod:`rota.solver.sweep`: each row, or a
+   four-week stretch of it, in turn replaced by the cheapest given the others, by the pricing
+   programme), or the pure-Python local search of :mod:`rota.solver.local` where no employee's
+   state space allows sweeps.
 3. Rostering-aware LNS (:mod:`rota.solver.lns`, two one-worker sub-solves at once) for the
    rest of the time, in phases: on small instances each followed by a recombination of the
-   pool with the incumbent's rows, on the others by a local-search pass and wandering row
-   sweeps.
+   pool with the incumbent's rows, on the others by row sweeps (or a local-search pass), the
+   next LNS phase and sweeps given time in proportion to what each gained a second.
 4. Small instances only, without a proof yet: the full model again, hinted with the best
    roster. The search stops as soon as a roster meets the bound.
 """
@@ -68,15 +69,19 @@ FINAL_SHARE = 0.4
 LOCAL_SHARE = 0.3
 
 #: Most of the remaining time the first row sweeps may take (they stop sooner once no row has a
-#: cheaper replacement).
+#: cheaper replacement for a while).
 SWEEP_SHARE = 0.3
 
-#: Seconds of wandering row sweeps after each LNS phase on the non-small instances, and the
-#: most passes they go on without an improvement. Sweeps after each 10 s LNS phase took
-#: Instance17 to 5779 and 5776 (5 s or 10 s of sweeps; seed 1, 60 s) against 6224 without,
-#: and Instance13 to 2892-3177 against 3206-3677 before sweeps existed.
+#: Seconds of wandering row sweeps after each LNS phase on the non-small instances (at first;
+#: then in proportion to their gain, up to four times as long), and the most passes they go on
+#: without an improvement. Sweeps after each 10 s LNS phase took Instance17 to 5779 and 5776
+#: (5 s or 10 s of sweeps; seed 1, 60 s) against 6224 without, and Instance13 to 2892-3177
+#: against 3206-3677 before sweeps existed.
 SWEEP_PHASE = 5.0
 WANDER = 50
+
+#: Shortest LNS phase, when row sweeps gain far more a second.
+MIN_PHASE = 2.0
 
 #: Seconds of LNS between two local-search passes on the non-small instances.
 #: Instance23 at 60 s (load 10): each 2 s local pass between phases took 1,500-2,000 off the cost
@@ -160,6 +165,16 @@ def _recombine(
         best.offer(recombined)
         if log and best.cost < before:
             log(f"columns: recombined pool rows, {before} -> {best.cost}")
+
+
+def _shares(lns_rate: float, sweep_rate: float) -> tuple[float, float]:
+    """Seconds for the next LNS phase and row sweeps, from what each gained a second."""
+    if lns_rate <= 0 and sweep_rate <= 0:
+        return LNS_PHASE, SWEEP_PHASE
+    ratio = max(lns_rate, 0.0) / max(sweep_rate, 1e-9)
+    lns = min(LNS_PHASE, max(MIN_PHASE, LNS_PHASE * ratio))
+    sweeps = min(4 * SWEEP_PHASE, max(SWEEP_PHASE, SWEEP_PHASE / max(ratio, 1e-9)))
+    return lns, sweeps
 
 
 def construct(
@@ -323,22 +338,26 @@ def solve(
             employees=failed,
         )
         if roster is not None:
-            # One-cell moves first: they clear most of what the greedy rows leave short or
-            # over in seconds, where each CP-SAT neighbourhood costs 0.1-0.3 s.
-            polish = LocalSearch(problem, roster)
-            polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
-            if log:
-                log(
-                    f"local search: cost {roster_cost(problem, roster)} -> "
-                    f"{roster_cost(problem, polish.roster())}"
-                )
             best.offer(roster)
-            best.offer(polish.roster())
             if sweeper.pricers:
-                swept = sweeper.sweep(best.roster, time.monotonic() + SWEEP_SHARE * left(), rng)
+                # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
+                # the local search took 16 s to reach 93526 (load ~2).
+                swept = sweeper.sweep(
+                    roster, time.monotonic() + SWEEP_SHARE * left(), rng, wander=WANDER
+                )
                 if log:
                     log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
                 best.offer(swept)
+            else:
+                # One-cell moves: they clear most of what the greedy rows leave short or over
+                # in seconds, where each CP-SAT neighbourhood costs 0.1-0.3 s.
+                polish = LocalSearch(problem, roster)
+                polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
+                if log:
+                    log(
+                        f"local search: cost {best.cost} -> {roster_cost(problem, polish.roster())}"
+                    )
+                best.offer(polish.roster())
     elif best.roster is not None:
         polish = LocalSearch(problem, best.roster)
         polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
@@ -355,11 +374,14 @@ def solve(
     slice_seconds = min(5.0, max(0.3, time_limit / (40 if small else 100)))
     lns_deadline = deadline - final_share * left()
     picker = NeighbourhoodPicker(problem, rng, cells=200)
+    lns_phase, sweep_phase = LNS_PHASE, SWEEP_PHASE
     while True:
-        # On the large instances the LNS frees one or two rows of 100 per round; a short
-        # local-search pass between LNS phases re-polishes every row against the new cover.
-        phase = RECOMBINE_EVERY if columns is not None else LNS_PHASE
-        phase_end = min(lns_deadline, time.monotonic() + phase)
+        # On the large instances the LNS frees one or two rows of 100 per round; row sweeps
+        # (or, without them, a short local-search pass) between LNS phases re-polish every
+        # row against the new cover.
+        phase = RECOMBINE_EVERY if columns is not None else lns_phase
+        phase_start, phase_cost = time.monotonic(), best.cost
+        phase_end = min(lns_deadline, phase_start + phase)
         roster = improve(
             problem,
             best.roster,
@@ -379,18 +401,25 @@ def solve(
             break
         if small:
             continue
-        polish = LocalSearch(problem, best.roster)
-        polish.descend(min(lns_deadline, time.monotonic() + 0.5 * LNS_PHASE), rng, max_passes=3)
-        if log:
-            log(f"local search: {best.cost} -> {roster_cost(problem, polish.roster())}")
-        best.offer(polish.roster())
-        if sweeper.pricers:
-            swept = sweeper.sweep(
-                best.roster, min(lns_deadline, time.monotonic() + SWEEP_PHASE), rng, wander=WANDER
-            )
+        if not sweeper.pricers:
+            polish = LocalSearch(problem, best.roster)
+            polish.descend(min(lns_deadline, time.monotonic() + 0.5 * LNS_PHASE), rng, max_passes=3)
             if log:
-                log(f"row sweeps: {best.cost} -> {roster_cost(problem, swept)}")
-            best.offer(swept)
+                log(f"local search: {best.cost} -> {roster_cost(problem, polish.roster())}")
+            best.offer(polish.roster())
+            continue
+        lns_rate = (phase_cost - best.cost) / max(1e-3, time.monotonic() - phase_start)
+        sweep_start, sweep_cost = time.monotonic(), best.cost
+        swept = sweeper.sweep(
+            best.roster, min(lns_deadline, sweep_start + sweep_phase), rng, wander=WANDER
+        )
+        best.offer(swept)
+        sweep_rate = (sweep_cost - best.cost) / max(1e-3, time.monotonic() - sweep_start)
+        if log:
+            log(f"row sweeps: {sweep_cost} -> {best.cost}")
+        # The next phases in proportion to what each gained a second: on Instance23 10 s of LNS
+        # took 420 off where 5 s of sweeps took 2291; on Instance17 sweeps alone stall.
+        lns_phase, sweep_phase = _shares(lns_rate, sweep_rate)
     if small and left() > 0.5 and not best.proved:
         _solve_full(problem, best, left(), workers, seed + 1, None, log)
     return result()

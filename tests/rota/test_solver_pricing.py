@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from rota.solver.greedy import row_keeps_rules
+from rota.solver.greedy import greedy_roster, row_keeps_rules
 from rota.solver.model import RosterModel
 from rota.solver.params import make_solver
 from rota.solver.pricing import RowPricer
@@ -18,11 +19,17 @@ from rota.ssb.instance import SsbInstance, to_problem
 from tests.rota.test_solver_property import instances
 
 
-def cheapest_by_cp_sat(problem: Problem, e: int, cost: np.ndarray) -> float | None:
-    """The exact cheapest row price under integer ``cost``, by the one-employee CP-SAT model."""
-    built = RosterModel(problem, None, [e], hint=False, penalties=False)
+def cheapest_by_cp_sat(
+    problem: Problem, e: int, cost: np.ndarray, roster=None, first: int = 0
+) -> float | None:
+    """The exact cheapest price under integer ``cost`` of the employee's row, or of its days
+    from ``first`` on (as many as ``cost`` has) with the rest of ``roster`` fixed, by CP-SAT."""
+    days = None if roster is None else range(first, first + len(cost))
+    built = RosterModel(problem, roster, [e], days, hint=False, penalties=False)
     terms = [
-        (int(cost[d, s]), lit) for (_, d), shifts in built.x.items() for s, lit in shifts.items()
+        (int(cost[d - first, s]), lit)
+        for (_, d), shifts in built.x.items()
+        for s, lit in shifts.items()
     ]
     built.model.minimize(sum(weight * lit for weight, lit in terms))
     solver = make_solver(20.0, 1, 0)
@@ -63,6 +70,43 @@ def test_the_programme_finds_the_cheapest_row_keeping_every_rule(
         assert price_of(problem, row, cost) >= optimum - 1e-6
         if bound >= price_of(problem, row, cost) - 1e-6:
             assert price_of(problem, row, cost) == optimum  # proven cheapest is the cheapest
+
+
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(instances(), st.integers(0, 2**32 - 1))
+def test_a_stretch_of_a_row_is_re_solved_around_the_rest_of_it(
+    instance: SsbInstance, seed: int
+) -> None:
+    problem = to_problem(instance)
+    roster, failed = greedy_roster(problem, seed=0)
+    if failed:
+        return  # rows the greedy leaves to CP-SAT: not a roster to start from
+    rng = np.random.default_rng(seed)
+    weeks = problem.days // 7
+    index = problem.shift_index()
+    for e, employee in enumerate(problem.employees):
+        first = 7 * int(rng.integers(0, weeks))
+        width = 7 * int(rng.integers(1, weeks - first // 7 + 1))
+        cost = rng.integers(-60, 30, size=(width, len(problem.shifts))).astype(float)
+        pricer = RowPricer(problem, e)
+
+        stretch = pricer.price_stretch(cost, roster[e], first)
+
+        optimum = cheapest_by_cp_sat(problem, e, cost, roster, first)
+        assert optimum is not None  # the row's own cells are a candidate
+        if stretch is None:
+            assert pricer.limited  # only a binding per-type maximum may leave it without one
+            continue
+        row = (*roster[e][:first], *stretch, *roster[e][first + width :])
+        assert row_keeps_rules(problem, employee, row)
+        price = float(
+            sum(cost[d - first, index[row[d]]] for d in range(first, first + width) if row[d])
+        )
+        assert price >= optimum - 1e-6
+        if not pricer.limited:
+            assert price == optimum
 
 
 def one_employee(days: int, **contract) -> Problem:
@@ -130,3 +174,53 @@ def test_minutes_outside_the_contract_leave_no_row() -> None:
     row, bound = RowPricer(problem, 0).price(np.zeros((7, 2)))
 
     assert row is None and bound == math.inf
+
+
+#: Contract, the row's second week (held), and the price of the first week's cells that tempt
+#: the programme to break a rule where the two weeks meet.
+EDGES = {
+    "a night may not be followed by the held day shift": (
+        {},
+        ("D", None, None, None, None, None, None),
+        {(6, "N"): -50},
+    ),
+    "days off on both sides add up to the shortest rest": (
+        {"min_days_off": 3},
+        (None, "D", "D", None, None, None, None),
+        {(5, "D"): -10, (6, "D"): 20},
+    ),
+    "a run across the edge keeps to the longest run": (
+        {"max_consecutive": 3},
+        ("D", "D", None, None, None, None, None),
+        {(5, "D"): -10, (6, "D"): -10},
+    ),
+    "a run the held week starts keeps to the shortest run": (
+        {"min_consecutive": 3, "min_days_off": 1},
+        ("D", None, None, None, None, None, None),
+        {(4, "D"): 0, (5, "D"): 5, (6, "D"): 5},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", EDGES)
+def test_a_stretch_meets_the_rest_of_its_row_within_the_rules(case: str) -> None:
+    contract, held, tempting = EDGES[case]
+    problem = one_employee(14, **contract)
+    index = problem.shift_index()
+    cost = np.zeros((7, 2))
+    for (d, sid), price in tempting.items():
+        cost[d, index[sid]] = price
+    # A legal first week to start from: the same cells as the held week's tail allows.
+    roster = (((None,) * 7) + held,)
+    if held[0] is not None and contract.get("min_consecutive", 1) > 1:
+        roster = ((None, None, None, None, "D", "D", "D", *held),)
+    assert row_keeps_rules(problem, problem.employees[0], roster[0])
+
+    stretch = RowPricer(problem, 0).price_stretch(cost, roster[0], 0)
+
+    assert stretch is not None
+    row = (*stretch, *held)
+    assert row_keeps_rules(problem, problem.employees[0], row)
+    assert price_of(problem, (*stretch, *(None,) * 7), np.vstack([cost, cost])) == (
+        cheapest_by_cp_sat(problem, 0, cost, roster, 0)
+    )

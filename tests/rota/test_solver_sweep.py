@@ -7,7 +7,7 @@ import time
 
 from hypothesis import HealthCheck, given, settings
 
-from rota.solver import roster_cost
+from rota.solver import pricing, roster_cost, sweep
 from rota.solver.greedy import greedy_roster
 from rota.solver.problem import Cover, Employee, Problem, ShiftType
 from rota.solver.sweep import RowSweep
@@ -41,6 +41,27 @@ def test_wandering_goes_on_past_the_first_local_optimum_and_keeps_the_cheapest()
 
     assert check_roster(instance, grid(wandered)).violations == ()
     assert roster_cost(problem, wandered) <= roster_cost(problem, settled)
+
+
+def test_rows_too_long_to_take_whole_are_swept_a_stretch_at_a_time(monkeypatch) -> None:
+    instance = load_instance(instance_path(17))  # 56 days
+    problem = to_problem(instance)
+    start, failed = greedy_roster(problem, seed=0)
+    assert failed == []
+    pricers = [pricing.RowPricer(problem, e) for e in range(len(problem.employees))]
+    # A budget that holds every four-week stretch but no whole row.
+    budget = max(p.stretch_work(sweep.STRETCH_DAYS) for p in pricers)
+    assert budget < min(p.states * p.days for p in pricers)
+    monkeypatch.setattr(pricing, "MAX_WORK", budget)
+    monkeypatch.setattr(sweep, "MAX_WORK", budget)
+
+    sweeper = sweep.RowSweep(problem)
+    swept = sweeper.sweep(start, time.monotonic() + FAR, random.Random(0), wander=2)
+
+    assert not sweeper.whole and len(sweeper.pricers) == len(problem.employees)
+    report = check_roster(instance, grid(swept))
+    assert report.violations == ()
+    assert report.objective == roster_cost(problem, swept) < roster_cost(problem, start)
 
 
 def test_a_row_moves_its_shift_to_the_day_the_cover_is_short() -> None:
