@@ -63,6 +63,10 @@ class RowSweep:
         self.under = np.zeros(shape)
         self.over = np.zeros(shape)
         self.covered = np.zeros(shape, dtype=bool)
+        # One cover line per (day, shift), as the benchmark and the rota builder make them (a
+        # second line on a cell would be priced as the last one; the search re-costs every
+        # swept roster in full before keeping it, so it would cost a weaker sweep, never a
+        # dearer roster).
         for c in problem.covers:
             s = self.index[c.shift]
             self.wanted[c.day, s] = c.requirement
