@@ -43,7 +43,7 @@ from ortools.sat.python import cp_model
 
 from rota.solver.model import RosterModel
 from rota.solver.params import make_solver
-from rota.solver.pricing import RowPricer
+from rota.solver.pricing import RowPricer, request_prices
 from rota.solver.problem import Problem, Roster
 
 Row = tuple[str | None, ...]
@@ -68,42 +68,23 @@ class _Pricer:
     one-employee CP-SAT model (built on first use, its objective set per round) decides.
     """
 
-    def __init__(
-        self,
-        problem: Problem,
-        e: int,
-        on: dict[tuple[int, str], int],
-        off: dict[tuple[int, str], int],
-    ) -> None:
+    def __init__(self, problem: Problem, e: int, requests: np.ndarray, on_total: int) -> None:
         self.problem = problem
         self.e = e
         self.days = problem.days
-        self.on, self.off = on, off
-        self.on_total = sum(self.on.values())
+        self.requests = requests  # request price per (day, shift type) cell
+        self.on_total = on_total
         self.rows = RowPricer(problem, e)
-        index = problem.shift_index()
-        # Request prices per cell: paid for working it (off) less saved by working it (on).
-        self.requests = np.zeros((problem.days, len(problem.shifts)))
-        for (d, sid), weight in off.items():
-            self.requests[d, index[sid]] += weight
-        for (d, sid), weight in on.items():
-            self.requests[d, index[sid]] -= weight
         self._built: RosterModel | None = None
-        self._cells: list[tuple[int, str, cp_model.IntVar]] = []
+        self._cells: list[tuple[int, int, cp_model.IntVar]] = []
 
     def price(
-        self,
-        pi: dict[tuple[int, str], float],
-        prices: np.ndarray,
-        mu: float,
-        seed: int,
-        deadline: float,
+        self, prices: np.ndarray, mu: float, seed: int, deadline: float
     ) -> tuple[Row | None, float]:
-        """A row of least reduced cost under cover duals ``pi``, and a bound on the cheapest.
+        """A row of least reduced cost under cover duals ``prices``, and a bound on the cheapest.
 
         Args:
-            pi: Cover duals by (day, shift id).
-            prices: The same duals as a days x shift types array.
+            prices: Cover duals as a days x shift types array.
             mu: The employee's convexity dual.
             seed: CP-SAT random seed.
             deadline: ``time.monotonic()`` value to stop at.
@@ -112,37 +93,33 @@ class _Pricer:
             A row (None if none was found in time) and a proven lower bound on
             ``cost(row) - duals of its cells`` over all the employee's rows.
         """
+        cost = self.requests - prices
         if self.rows.usable:
-            row, low = self.rows.price(self.requests - prices)
+            row, low = self.rows.price(cost)
             bound = low + self.on_total
             if math.isinf(bound):
                 return None, bound  # no row keeps the rules
             if row is not None:
-                priced = self._cost(row) - sum(pi.get((d, s), 0.0) for d, s in enumerate(row) if s)
+                priced = self.on_total + sum(
+                    cost[d, self.rows.index[s]] for d, s in enumerate(row) if s
+                )
                 # A row that improves the LP, or a proof that none does: no need for CP-SAT.
                 if priced - mu < -EPSILON or bound >= priced - EPSILON:
                     return row, bound
-        return self._price_exactly(pi, seed, deadline)
-
-    def _cost(self, row: Row) -> int:
-        unmet = sum(w for (d, s), w in self.on.items() if row[d] != s)
-        return unmet + sum(w for (d, s), w in self.off.items() if row[d] == s)
+        return self._price_exactly(cost, seed, deadline)
 
     def _price_exactly(
-        self, pi: dict[tuple[int, str], float], seed: int, deadline: float
+        self, cost: np.ndarray, seed: int, deadline: float
     ) -> tuple[Row | None, float]:
-        """CP-SAT's answer to the pricing problem, with its proven bound."""
+        """CP-SAT's answer to the pricing problem under cell prices ``cost``, with its bound."""
         if self._built is None:
             self._built = RosterModel(self.problem, None, [self.e], hint=False, penalties=False)
             self._cells = [
-                (d, self._built.shift_ids[s], lit)
-                for (_, d), shifts in self._built.x.items()
-                for s, lit in shifts.items()
+                (d, s, lit) for (_, d), shifts in self._built.x.items() for s, lit in shifts.items()
             ]
         terms = []
-        for d, sid, lit in self._cells:
-            weight = self.off.get((d, sid), 0) - self.on.get((d, sid), 0) - pi.get((d, sid), 0.0)
-            scaled = round(weight * SCALE)
+        for d, s, lit in self._cells:
+            scaled = round(cost[d, s] * SCALE)
             if scaled:
                 terms.append((scaled, lit))
         model = self._built.model
@@ -155,13 +132,13 @@ class _Pricer:
         status = solver.solve(model)
         if status == cp_model.INFEASIBLE:
             return None, math.inf
-        # Each scaled weight is within 0.5 of weight * SCALE and a row works at most one cell
-        # a day, so the true optimum is at least the scaled bound less half a unit a day.
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # Stopped before any row: CP-SAT's bound then is not a bound (on Instance17 a
             # pricing cut short by the deadline reported one that put the LP bound at 10429,
             # above the LP's own 5809), so this employee proves nothing this round.
             return None, -math.inf
+        # Each scaled weight is within 0.5 of weight * SCALE and a row works at most one cell
+        # a day, so the true optimum is at least the scaled bound less half a unit a day.
         bound = (solver.best_objective_bound - 0.5 * self.days) / SCALE + self.on_total
         return self._built.solution(solver)[self.e], bound
 
@@ -188,18 +165,13 @@ class ColumnGeneration:
         self._convexity: list[pywraplp.Constraint] = []
         self._cover: dict[tuple[int, str], pywraplp.Constraint] = {}
         self._in_lp: list[set[Row]] = []
-        me = {emp.id: e for e, emp in enumerate(problem.employees)}
-        # Per employee, (day, shift id) -> request weight, paid when not worked (on) or when
-        # worked (off); requests repeated on one cell add up, as in the roster's cost.
-        self._on: list[dict[tuple[int, str], int]] = [{} for _ in problem.employees]
-        self._off: list[dict[tuple[int, str], int]] = [{} for _ in problem.employees]
-        for requests, by_employee in (
-            (problem.on_requests, self._on),
-            (problem.off_requests, self._off),
-        ):
-            for req in requests:
-                weights = by_employee[me[req.employee]]
-                weights[req.day, req.shift] = weights.get((req.day, req.shift), 0) + req.weight
+        # Per employee, the request price of each (day, shift type) cell and the on-request
+        # total: a row's request cost is the total plus the prices of the cells it works.
+        self._requests = request_prices(problem)
+        self._on_total = [0] * len(problem.employees)
+        staff = problem.employee_index()
+        for req in problem.on_requests:
+            self._on_total[staff[req.employee]] += req.weight
         for roster in rosters:
             self.add_roster(roster)
         # Dearer than leaving every cover line wholly unmet.
@@ -207,8 +179,9 @@ class ColumnGeneration:
 
     def row_cost(self, e: int, row: Row) -> int:
         """Request costs of employee ``e`` working ``row``."""
-        unmet = sum(w for (d, s), w in self._on[e].items() if row[d] != s)
-        return unmet + sum(w for (d, s), w in self._off[e].items() if row[d] == s)
+        prices = self._requests[e]
+        worked = sum(prices[d, self._shift[s]] for d, s in enumerate(row) if s is not None)
+        return self._on_total[e] + round(float(worked))
 
     def add_roster(self, roster: Roster) -> None:
         """Add every row of ``roster`` (which keeps every hard rule) to the pool."""
@@ -330,7 +303,7 @@ class ColumnGeneration:
             if time.monotonic() >= deadline:
                 return self.bound
             e = len(self._pricers)
-            self._pricers.append(_Pricer(self.problem, e, self._on[e], self._off[e]))
+            self._pricers.append(_Pricer(self.problem, e, self._requests[e], self._on_total[e]))
         keys = list(self._required)
         wanted = np.array([self._required[key] for key in keys])
         where = (
@@ -346,7 +319,7 @@ class ColumnGeneration:
                 prices = np.zeros((self.problem.days, len(self.problem.shifts)))
                 prices[where] = duals
                 jobs = [
-                    pool.submit(pricer.price, pi, prices, mu[e], seed + self.rounds, deadline)
+                    pool.submit(pricer.price, prices, mu[e], seed + self.rounds, deadline)
                     for e, pricer in enumerate(self._pricers)
                 ]
                 results = [job.result() for job in jobs]

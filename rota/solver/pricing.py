@@ -207,6 +207,22 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     return best, row
 
 
+def request_prices(problem: Problem) -> list[np.ndarray]:
+    """Per employee, each (day, shift type) cell's request price: what working it costs
+    (off-requests) less what it saves (on-requests), summed over repeated requests.
+
+    A row's request cost is then the employee's on-request total plus the prices of the cells
+    it works.
+    """
+    shape = (problem.days, len(problem.shifts))
+    index, staff = problem.shift_index(), problem.employee_index()
+    prices = [np.zeros(shape) for _ in problem.employees]
+    for requests, sign in ((problem.off_requests, 1), (problem.on_requests, -1)):
+        for req in requests:
+            prices[staff[req.employee]][req.day, index[req.shift]] += sign * req.weight
+    return prices
+
+
 class RowPricer:
     """One employee's pricing by dynamic programming, with the employee's rules held as arrays.
 
@@ -233,12 +249,12 @@ class RowPricer:
         for d in emp.days_off:
             if 0 <= d < days:
                 self.allowed[d, :] = False
-        index = {sid: s for s, sid in enumerate(self.ids)}
+        self.index = problem.shift_index()
         self.forbid = np.zeros((types, types), dtype=np.bool_)
         for s, shift in enumerate(problem.shifts):
             for banned in shift.forbidden_next:
-                if banned in index:
-                    self.forbid[s, index[banned]] = True
+                if banned in self.index:
+                    self.forbid[s, self.index[banned]] = True
         self.max_run = min(emp.max_consecutive, days)
         self.min_run = min(emp.min_consecutive, days)
         self.min_rest = min(emp.min_days_off, days)
@@ -299,10 +315,12 @@ class RowPricer:
         """
         days = len(row)
         stop = first + len(cost)
-        index = {sid: s for s, sid in enumerate(self.ids)}
-        outside = [(d, index[sid]) for d, sid in enumerate(row) if sid is not None]
-        outside = [(d, s) for d, s in outside if not first <= d < stop]
-        used = sum(int(self.units[s]) for _, s in outside)
+        outside = [
+            self.index[sid]
+            for d, sid in enumerate(row)
+            if sid is not None and not first <= d < stop
+        ]
+        used = sum(int(self.units[s]) for s in outside)
         low = self.low - used
         high = min(self.high - used, len(cost) * int(self.units.max(initial=0)))
         weekends = sum(
@@ -313,7 +331,7 @@ class RowPricer:
         )
         max_weekends = min(self.max_weekends - weekends, (len(cost) + 1) // 7)
         limits = self.limits - np.bincount(
-            np.array([s for _, s in outside], dtype=np.int64), minlength=len(self.ids)
+            np.array(outside, dtype=np.int64), minlength=len(self.ids)
         )
         if high < max(low, 0) or max_weekends < 0 or (limits < 0).any():
             return None
@@ -343,7 +361,7 @@ class RowPricer:
         """What ``row`` works on ``day`` (0 off, else type index + 1) and the length of the
         run of work or rest from ``day`` going ``step`` (capped where the rules stop caring)."""
         working = row[day] is not None
-        kind = 0 if not working else self.ids.index(row[day]) + 1
+        kind = 0 if not working else self.index[row[day]] + 1
         cap = self.max_run + 1 if working else max(self.min_rest, 1)
         length, d = 0, day
         while 0 <= d < len(row) and (row[d] is not None) == working and length < len(row):

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from rota.solver.pricing import MAX_WORK, RowPricer
+from rota.solver.pricing import MAX_WORK, RowPricer, request_prices
 from rota.solver.problem import Problem, Roster
 
 #: Days re-solved at once in the rows too long for the programme to take whole.
@@ -51,14 +51,7 @@ class RowSweep:
                 self.pricers[e] = pricer
             elif pricer.stretch_work(STRETCH_DAYS) <= MAX_WORK:
                 self.pricers[e] = pricer
-        staff = problem.employee_index()
-        # Request prices per employee and cell: paid for working it (off) less saved (on).
-        self.requests = {e: np.zeros(shape) for e in self.pricers}
-        for requests, sign in ((problem.off_requests, 1), (problem.on_requests, -1)):
-            for req in requests:
-                e = staff[req.employee]
-                if e in self.requests:
-                    self.requests[e][req.day, self.index[req.shift]] += sign * req.weight
+        self.requests = request_prices(problem)
         self.wanted = np.zeros(shape)
         self.under = np.zeros(shape)
         self.over = np.zeros(shape)
