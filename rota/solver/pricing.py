@@ -51,7 +51,16 @@ _INF = 1e300
 _HORIZON_END = -2
 
 
-@njit(cache=True, nogil=True)
+#: The programme's one signature, given so that numba compiles it when this module is imported
+#: (or loads it from its on-disk cache) rather than inside the first solve's time limit: the
+#: first compilation takes about 3 s, which a 4 s rota solve could not spare.
+_SIGNATURE = (
+    "Tuple((float64, int64[:]))(float64[:, :], int64[:], boolean[:, :], boolean[:, :], "
+    "int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, boolean)"
+)
+
+
+@njit(_SIGNATURE, cache=True, nogil=True)
 def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, compiled
     cost: np.ndarray,
     units: np.ndarray,
