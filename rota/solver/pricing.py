@@ -4,7 +4,8 @@ Column generation (:mod:`rota.solver.columns`) asks, round after round and for e
 for the row that minimises the sum of its cells' prices while keeping the employee's rules. A
 row is a path through the days; what the rules need to know about the path so far is small:
 
-* the shift worked yesterday (for the "may not follow" pairs and the weekend count), or off;
+* the kind of shift worked yesterday, or off (for the "may not follow" pairs and the weekend
+  count; shift types that forbid the same types the next day are one kind);
 * the length of the current run of working days or of days off (longest and shortest runs;
   runs that touch the first day are exempt from the shortest-run rules, the last day's too);
 * the paid minutes so far, in units of the shift lengths' greatest common divisor;
@@ -56,7 +57,8 @@ _HORIZON_END = -2
 #: first compilation takes about 3 s, which a 4 s rota solve could not spare.
 _SIGNATURE = (
     "Tuple((float64, int64[:]))(float64[:, :], int64[:], boolean[:, :], boolean[:, :], "
-    "int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, boolean)"
+    "int64[:], int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, "
+    "boolean)"
 )
 
 
@@ -66,6 +68,7 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     units: np.ndarray,
     allowed: np.ndarray,
     forbid: np.ndarray,
+    kind: np.ndarray,
     max_run: int,
     min_run: int,
     min_rest: int,
@@ -89,7 +92,11 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
         cost: Price of working shift type ``s`` on day ``d`` of the stretch, (days, types).
         units: Length of each shift type in minute units.
         allowed: Whether the employee may work type ``s`` on day ``d`` of the stretch.
-        forbid: ``forbid[a, b]``: type ``b`` may not be worked the day after type ``a``.
+        forbid: ``forbid[k, b]``: type ``b`` may not be worked the day after a type of kind
+            ``k``.
+        kind: Each type's kind: types that forbid the same types the next day are one kind,
+            and the state holds yesterday's kind, not its type (Instance23's 16 types are 7
+            kinds, so the programme has less than half the states).
         max_run: Longest run of working days.
         min_run: Shortest run of working days not touching the horizon's ends.
         min_rest: Shortest run of days off not touching the horizon's ends.
@@ -97,7 +104,7 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
         high: Most minute units within the stretch.
         max_weekends: Most weekends worked within the stretch.
         offset: The stretch's first day in the horizon.
-        first_last: The day before: 0 off, else the type index worked plus one.
+        first_last: The day before: 0 off, else the kind of the type worked plus one.
         first_run: Length of the run (of work or rest) ending the day before; at the start of
             the horizon, a long rest (``max(min_rest, 1)``).
         next_shift: The day after: ``_HORIZON_END`` if the stretch ends the horizon, -1 off,
@@ -110,13 +117,17 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
         day, -1 for a day off.
     """
     days, types = cost.shape
+    kinds = forbid.shape[0]
     rest_cap = max(min_rest, 1)
     runs = max(max_run, rest_cap) + 1
-    shape = (types + 1, runs, high + 1, max_weekends + 1)
+    shape = (kinds + 1, runs, high + 1, max_weekends + 1)
     value = np.full(shape, _INF)
     nxt = np.full(shape, _INF)
     # pred[d, state] = flat index of the state on day d - 1 it was reached from.
     pred = np.empty((days, shape[0] * shape[1] * shape[2] * shape[3]), dtype=np.int32)
+    # took[d, state] = the type worked on day d to reach a working state (its kind is not
+    # enough to tell).
+    took = np.empty((days, shape[0] * shape[1] * shape[2] * shape[3]), dtype=np.int8)
     s1, s2, s3 = shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3]
     longest = 0
     for s in range(types):
@@ -128,12 +139,14 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
         sunday = day % 7 == 6
         left = days - d  # days still to come, today included
         nxt[:] = _INF
-        for last in range(types + 1):
+        # No more minutes than the longest shift every day so far.
+        top = min(high, longest * d)
+        for last in range(kinds + 1):
             for run in range(1, runs):
                 # The run ending yesterday started on the horizon's first day: exempt from the
                 # shortest-run rules.
                 from_start = day - run == 0
-                for m in range(high + 1):
+                for m in range(top + 1):
                     # Too few minutes to reach the minimum even working every day left.
                     if m + longest * left < low:
                         continue
@@ -174,13 +187,16 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                             if new_m > high:
                                 continue
                             candidate = here + cost[d, s]
-                            if candidate < nxt[s + 1, new_run, new_m, new_w]:
-                                nxt[s + 1, new_run, new_m, new_w] = candidate
-                                pred[d, (s + 1) * s1 + new_run * s2 + new_m * s3 + new_w] = origin
+                            new_k = kind[s] + 1
+                            if candidate < nxt[new_k, new_run, new_m, new_w]:
+                                nxt[new_k, new_run, new_m, new_w] = candidate
+                                state = new_k * s1 + new_run * s2 + new_m * s3 + new_w
+                                pred[d, state] = origin
+                                took[d, state] = s
         value, nxt = nxt, value
     best, at = _INF, -1
     end = offset + days  # the day after the stretch
-    for last in range(types + 1):
+    for last in range(kinds + 1):
         for run in range(1, runs):
             from_start = end - run == 0
             if next_shift != _HORIZON_END:
@@ -211,7 +227,7 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     if at < 0:
         return _INF, row
     for d in range(days - 1, -1, -1):
-        row[d] = at // s1 - 1
+        row[d] = took[d, at] if at >= s1 else -1
         at = pred[d, at]
     return best, row
 
@@ -264,12 +280,19 @@ class RowPricer:
             for banned in shift.forbidden_next:
                 if banned in self.index:
                     self.forbid[s, self.index[banned]] = True
+        # Types that forbid the same types the next day are one kind to the programme.
+        rows = [tuple(bool(x) for x in self.forbid[s]) for s in range(types)]
+        distinct = list(dict.fromkeys(rows))
+        self.kind = np.array([distinct.index(r) for r in rows], dtype=np.int64)
+        self.kind_forbid = np.array(distinct, dtype=np.bool_).reshape(len(distinct), types)
         self.max_run = min(emp.max_consecutive, days)
         self.min_run = min(emp.min_consecutive, days)
         self.min_rest = min(emp.min_days_off, days)
         self.max_weekends = min(emp.max_weekends, (days + 1) // 7)
         self.runs = max(self.max_run, self.min_rest, 1) + 1
-        self.states = (types + 1) * self.runs * (max(self.high, 0) + 1) * (self.max_weekends + 1)
+        self.states = (
+            (len(distinct) + 1) * self.runs * (max(self.high, 0) + 1) * (self.max_weekends + 1)
+        )
         self.days = days
         # Some type limited below the horizon: those are priced in by multipliers.
         self._limited = [s for s in range(types) if 0 < self.limits[s] < days]
@@ -284,7 +307,7 @@ class RowPricer:
         """States per day times days of the programme over a stretch of ``days``."""
         units = min(self.high, days * int(self.units.max(initial=0)))
         weekends = min(self.max_weekends, (days + 1) // 7)
-        return (len(self.ids) + 1) * self.runs * (units + 1) * (weekends + 1) * days
+        return (len(self.kind_forbid) + 1) * self.runs * (units + 1) * (weekends + 1) * days
 
     @property
     def usable(self) -> bool:
@@ -344,7 +367,7 @@ class RowPricer:
         )
         if high < max(low, 0) or max_weekends < 0 or (limits < 0).any():
             return None
-        states = (len(self.ids) + 1) * self.runs * (high + 1) * (max_weekends + 1)
+        states = (len(self.kind_forbid) + 1) * self.runs * (high + 1) * (max_weekends + 1)
         if states * len(cost) > MAX_WORK:
             return None
         before = self._run(row, first - 1, -1) if first > 0 else (0, max(self.min_rest, 1))
@@ -390,6 +413,7 @@ class RowPricer:
     ) -> tuple[np.ndarray | None, float]:
         """The programme, with per-type maxima priced in by multipliers."""
         low, high, max_weekends = totals
+        last = before[0] and int(self.kind[before[0] - 1]) + 1  # the day before, as a kind
         penalty = np.zeros(len(self.ids))
         bound = -math.inf
         scale = float(np.abs(cost).max(initial=0.0)) + 1.0
@@ -398,7 +422,8 @@ class RowPricer:
                 cost + penalty,
                 self.units,
                 allowed,
-                self.forbid,
+                self.kind_forbid,
+                self.kind,
                 self.max_run,
                 self.min_run,
                 self.min_rest,
@@ -406,7 +431,7 @@ class RowPricer:
                 high,
                 max_weekends,
                 offset,
-                before[0],
+                last,
                 before[1],
                 after[0],
                 after[1],

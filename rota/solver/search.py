@@ -343,7 +343,11 @@ def solve(
                 # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
                 # the local search took 16 s to reach 93526 (load ~2).
                 swept = sweeper.sweep(
-                    roster, time.monotonic() + SWEEP_SHARE * left(), rng, wander=WANDER
+                    roster,
+                    time.monotonic() + SWEEP_SHARE * left(),
+                    rng,
+                    wander=WANDER,
+                    threads=workers,
                 )
                 if log:
                     log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
@@ -411,7 +415,11 @@ def solve(
         lns_rate = (phase_cost - best.cost) / max(1e-3, time.monotonic() - phase_start)
         sweep_start, sweep_cost = time.monotonic(), best.cost
         swept = sweeper.sweep(
-            best.roster, min(lns_deadline, sweep_start + sweep_phase), rng, wander=WANDER
+            best.roster,
+            min(lns_deadline, sweep_start + sweep_phase),
+            rng,
+            wander=WANDER,
+            threads=workers,
         )
         best.offer(swept)
         sweep_rate = (sweep_cost - best.cost) / max(1e-3, time.monotonic() - sweep_start)

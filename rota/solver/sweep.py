@@ -18,6 +18,7 @@ From the greedy rows this took Instance23 from 181509 to 43681 in 10 s.
 from __future__ import annotations
 
 import random
+import threading
 import time
 
 import numpy as np
@@ -25,8 +26,13 @@ import numpy as np
 from rota.solver.pricing import MAX_WORK, RowPricer, request_prices
 from rota.solver.problem import Problem, Roster
 
+Row = tuple[str | None, ...]
+
 #: Days re-solved at once in the rows too long for the programme to take whole.
 STRETCH_DAYS = 28
+
+#: Longest horizon whose rows are re-solved whole (when the programme can take them).
+WHOLE_DAYS = 84
 
 
 class RowSweep:
@@ -46,7 +52,7 @@ class RowSweep:
         self.whole: set[int] = set()
         for e in range(len(problem.employees)):
             pricer = RowPricer(problem, e)
-            if pricer.usable:
+            if pricer.usable and problem.days <= WHOLE_DAYS:
                 self.whole.add(e)
                 self.pricers[e] = pricer
             elif pricer.stretch_work(STRETCH_DAYS) <= MAX_WORK:
@@ -67,7 +73,14 @@ class RowSweep:
             self.over[c.day, s] = c.over_weight
             self.covered[c.day, s] = True
 
-    def sweep(self, roster: Roster, deadline: float, rng: random.Random, wander: int = 0) -> Roster:
+    def sweep(
+        self,
+        roster: Roster,
+        deadline: float,
+        rng: random.Random,
+        wander: int = 0,
+        threads: int = 1,
+    ) -> Roster:
         """Replace rows by cheaper ones until a whole pass changes none, or until ``deadline``.
 
         Args:
@@ -78,66 +91,146 @@ class RowSweep:
                 same as the current ones (ties broken at random): one row giving up a short
                 cell to fill another costs nothing by itself, but lets the next row fill the
                 first. Zero stops at the first pass without a change.
+            threads: Rows priced at once, in threads (the programme releases the GIL). Each
+                row is judged again against the cover as it is when its price comes back, so
+                two rows priced together never both take the one short cell.
 
         Returns:
             The cheapest roster met, which keeps every hard rule and costs no more than
             ``roster``.
         """
-        rows = [list(row) for row in roster]
-        have = np.zeros_like(self.wanted)
-        for row in rows:
-            for d, sid in enumerate(row):
-                if sid is not None:
-                    have[d, self.index[sid]] += 1
-        order = list(self.pricers)
-        days = self.problem.days
-        # Ties are broken by noise below half a unit over a whole row: every weight is a whole
-        # number, so the noisy cheapest row is always one of the truly cheapest.
-        jitter = np.random.default_rng(rng.randrange(1 << 32))
-        noise = 0.5 / max(1, self.problem.days)
-        cost = best_cost = 0
-        best = tuple(tuple(row) for row in rows)
-        idle = 0  # passes since the last improvement
-        while idle <= wander:
-            wandering = idle > 0
-            improved = False
-            rng.shuffle(order)
-            for e in order:
-                if time.monotonic() > deadline:
-                    return best
-                first, stop = 0, days
-                if e not in self.whole:
-                    first = 7 * rng.randrange(max(1, -(-(days - STRETCH_DAYS) // 7) + 1))
-                    stop = min(days, first + STRETCH_DAYS)
-                mine = self._cells(rows[e], first, stop)
-                have[mine] -= 1
-                # One more person on a cell: saves the under weight while it is short, costs
-                # the over weight once it is met; cells without a cover line cost nothing.
-                cover = np.where(have < self.wanted, -self.under, self.over) * self.covered
-                prices = self.requests[e] + cover
-                asked = prices[first:stop]
-                if wandering:
-                    asked = asked + jitter.random(asked.shape) * noise
-                if e in self.whole:
-                    row, _ = self.pricers[e].price(asked)
-                else:
-                    stretch = self.pricers[e].price_stretch(asked, tuple(rows[e]), first)
-                    row = None if stretch is None else (*rows[e][:first], *stretch, *rows[e][stop:])
-                if row is not None and list(row) != rows[e]:
-                    cells = self._cells(list(row), first, stop)
-                    change = round(float(prices[cells].sum() - prices[mine].sum()))
-                    if change < 0 or (wandering and change == 0):
-                        rows[e], mine, cost = list(row), cells, cost + change
-                        if cost < best_cost:
-                            best_cost, best, improved = cost, tuple(tuple(r) for r in rows), True
-                have[mine] += 1
-            idle = 0 if improved else idle + 1
-        return best
+        run = _Sweep(self, roster, deadline, rng, wander)
+        if threads <= 1 or len(self.pricers) < 2:
+            run.work()
+        else:
+            workers = [threading.Thread(target=run.work, daemon=True) for _ in range(threads)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            if run.error is not None:
+                raise run.error
+        return run.best
 
-    def _cells(self, row: list[str | None], first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    def cell_prices(self, e: int, have: np.ndarray) -> np.ndarray:
+        """Employee ``e``'s price of each cell, given ``have`` people on it without them.
+
+        One more person on a cell saves the under weight while it is short and costs the over
+        weight once it is met; cells without a cover line cost nothing.
+        """
+        cover = np.where(have < self.wanted, -self.under, self.over) * self.covered
+        return self.requests[e] + cover
+
+    def cells(self, row: list[str | None], first: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """The (day, type index) cells ``row`` works from ``first`` to ``stop`` - 1."""
         days = [d for d in range(first, stop) if row[d] is not None]
         return (
             np.array(days, dtype=np.int64),
             np.array([self.index[row[d]] for d in days], dtype=np.int64),
         )
+
+
+class _Sweep:
+    """The rows and cover of one sweep, shared by the threads that price its rows.
+
+    Each step takes the next employee of the pass (none another thread is pricing), prices
+    their row (or a stretch of it) against the cover without them, outside the lock, and then
+    weighs the new row against the cover as it is by then: kept if it is cheaper, or as cheap
+    when wandering.
+    """
+
+    def __init__(
+        self, sweep: RowSweep, roster: Roster, deadline: float, rng: random.Random, wander: int
+    ) -> None:
+        self.sweep = sweep
+        self.rows = [list(row) for row in roster]
+        self.have = np.zeros_like(sweep.wanted)
+        for row in self.rows:
+            self.have[sweep.cells(row, 0, len(row))] += 1
+        self.deadline = deadline
+        self.rng = rng
+        # Ties are broken by noise below half a unit over a whole row: every weight is a whole
+        # number, so the noisy cheapest row is always one of the truly cheapest.
+        self.jitter = np.random.default_rng(rng.randrange(1 << 32))
+        self.noise = 0.5 / max(1, sweep.problem.days)
+        self.order: list[int] = []
+        self.busy: set[int] = set()
+        # Rows priced since the last improvement: a pass without one is len(pricers) of them,
+        # and the sweep stops after wander + 1 such passes.
+        self.idle = 0
+        self.patience = (wander + 1) * len(sweep.pricers)
+        self.cost = self.best_cost = 0
+        self.best = tuple(tuple(row) for row in self.rows)
+        self.lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def work(self) -> None:
+        """Price rows until the sweep ends; the threads of a parallel sweep all run this."""
+        try:
+            while (step := self._next()) is not None:
+                e, first, stop, asked, wandering = step
+                pricer = self.sweep.pricers[e]
+                if e in self.sweep.whole:
+                    row, _ = pricer.price(asked)
+                else:
+                    held = tuple(self.rows[e])  # only this thread changes row e meanwhile
+                    stretch = pricer.price_stretch(asked, held, first)
+                    row = None if stretch is None else (*held[:first], *stretch, *held[stop:])
+                with self.lock:
+                    self.busy.discard(e)
+                    self._settle(e, first, stop, row, wandering)
+        except BaseException as error:  # surfaced by RowSweep.sweep in the calling thread
+            self.error = error
+            self.deadline = 0.0
+
+    def _next(self) -> tuple[int, int, int, np.ndarray, bool] | None:
+        """The next employee, the days to re-solve and their prices; None once the sweep ends."""
+        with self.lock:
+            if self.idle >= self.patience or time.monotonic() > self.deadline:
+                return None
+            e = self._take()
+            if e is None:
+                return None
+            self.idle += 1
+            wandering = self.idle > len(self.sweep.pricers)
+            days = self.sweep.problem.days
+            first, stop = 0, days
+            if e not in self.sweep.whole:
+                first = 7 * self.rng.randrange(max(1, -(-(days - STRETCH_DAYS) // 7) + 1))
+                stop = min(days, first + STRETCH_DAYS)
+            have = self.have.copy()
+            have[self.sweep.cells(self.rows[e], first, stop)] -= 1
+            asked = self.sweep.cell_prices(e, have)[first:stop]
+            if wandering:
+                asked = asked + self.jitter.random(asked.shape) * self.noise
+            return e, first, stop, asked, wandering
+
+    def _take(self) -> int | None:
+        """The next employee of the pass that no thread is pricing (a new pass when it ends)."""
+        for _ in range(2):
+            while self.order:
+                e = self.order.pop()
+                if e not in self.busy:
+                    self.busy.add(e)
+                    return e
+            self.order = list(self.sweep.pricers)
+            self.rng.shuffle(self.order)
+        return None
+
+    def _settle(self, e: int, first: int, stop: int, row: Row | None, wandering: bool) -> None:
+        """Keep ``row`` for employee ``e`` if it is cheaper against the cover as it is now."""
+        if row is None or list(row) == self.rows[e]:
+            return
+        sweep = self.sweep
+        mine = sweep.cells(self.rows[e], first, stop)
+        cells = sweep.cells(list(row), first, stop)
+        self.have[mine] -= 1
+        prices = sweep.cell_prices(e, self.have)
+        change = round(float(prices[cells].sum() - prices[mine].sum()))
+        if change < 0 or (wandering and change == 0):
+            self.rows[e], mine = list(row), cells
+            self.cost += change
+            if self.cost < self.best_cost:
+                self.best_cost, self.best = self.cost, tuple(tuple(r) for r in self.rows)
+                self.idle = 0
+        self.have[mine] += 1

@@ -64,6 +64,50 @@ def test_rows_too_long_to_take_whole_are_swept_a_stretch_at_a_time(monkeypatch) 
     assert report.objective == roster_cost(problem, swept) < roster_cost(problem, start)
 
 
+def test_parallel_sweeps_keep_every_rule_and_lower_the_cost() -> None:
+    instance = load_instance(instance_path(11))
+    problem = to_problem(instance)
+    start, _ = greedy_roster(problem, seed=0)
+
+    swept = RowSweep(problem).sweep(
+        start, time.monotonic() + FAR, random.Random(0), wander=2, threads=2
+    )
+
+    report = check_roster(instance, grid(swept))
+    assert report.violations == ()
+    assert report.objective == roster_cost(problem, swept) < roster_cost(problem, start)
+
+
+def test_two_rows_priced_at_once_do_not_both_take_the_one_short_cell() -> None:
+    # Two alike employees, one shift each; Wednesday is short and the rest have no cover line.
+    one_shift = {"min_minutes": 480, "max_minutes": 480}
+    problem = Problem(
+        days=7,
+        shifts=(ShiftType("D", 480),),
+        employees=(Employee("A", **one_shift), Employee("B", **one_shift)),
+        covers=(Cover(2, "D", 1, 100, 1),),
+    )
+    monday = ("D", None, None, None, None, None, None)
+    run = sweep._Sweep(
+        RowSweep(problem), (monday, monday), time.monotonic() + FAR, random.Random(0), 0
+    )
+    # Both rows are priced against the same cover before either is kept, as two threads do.
+    first, second = run._next(), run._next()
+    priced = [(step, run.sweep.pricers[step[0]].price(step[3])[0]) for step in (first, second)]
+    assert priced[0][1] == priced[1][1] == (None, None, "D", None, None, None, None)
+
+    for (e, start, stop, _, wandering), row in priced:
+        run._settle(e, start, stop, row, wandering)
+
+    # The second is judged against the cover as it is by then: Wednesday is met, so it stays.
+    assert set(run.best) == {monday, priced[0][1]}
+    assert (
+        run.best_cost
+        == -100
+        == roster_cost(problem, run.best) - roster_cost(problem, (monday, monday))
+    )
+
+
 def test_a_row_moves_its_shift_to_the_day_the_cover_is_short() -> None:
     problem = Problem(
         days=7,
