@@ -60,6 +60,9 @@ MASTER_SECONDS = 5.0
 RECOMBINE_EVERY = 6.0
 RECOMBINE_SECONDS = 2.0
 
+#: Seconds of wandering row sweeps before each recombination (small instances).
+SMALL_SWEEP = 1.0
+
 #: Shares of the time left for the first full-model solve and for the closing one (small only).
 FIRST_SHARE = 0.5
 FINAL_SHARE = 0.4
@@ -400,6 +403,17 @@ def solve(
         )
         best.offer(roster)
         if columns is not None:
+            if sweeper.pricers:
+                # Sweeps of the incumbent give the pool rows that fit the rows around them.
+                swept = sweeper.sweep(
+                    best.roster,
+                    min(lns_deadline, time.monotonic() + SMALL_SWEEP),
+                    rng,
+                    wander=WANDER,
+                    threads=workers,
+                )
+                columns.add_roster(swept)
+                best.offer(swept)
             _recombine(columns, best, min(RECOMBINE_SECONDS, left()), log)
         if best.proved or lns_deadline - time.monotonic() < 1.0:
             break
