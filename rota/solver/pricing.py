@@ -38,8 +38,8 @@ Row = tuple[str | None, ...]
 
 #: Most states (per day, times days) the programme takes on; above it the caller turns to
 #: CP-SAT (column generation) or re-solves the row a stretch at a time (sweeps). Instance19's
-#: largest employee has 6 x 6 x 217 x 7 = 54,684 states a day over 84 days (4.6 million, about
-#: 10 ms a row); a whole Instance21 row would need about 30 million, an Instance23 row far more.
+#: largest employee has 5 x 6 x 217 x 7 = 45,570 states a day over 84 days (3.8 million, about
+#: 19 ms a row); Instance21's rows need 4.3 to 21 million, Instance23's 4.9 to 516 million.
 MAX_WORK = 6_000_000
 
 #: Rounds of multiplier updates for the per-type maxima before giving up on a row.
@@ -275,13 +275,13 @@ class RowPricer:
             if 0 <= d < days:
                 self.allowed[d, :] = False
         self.index = problem.shift_index()
-        self.forbid = np.zeros((types, types), dtype=np.bool_)
+        forbid = np.zeros((types, types), dtype=np.bool_)
         for s, shift in enumerate(problem.shifts):
             for banned in shift.forbidden_next:
                 if banned in self.index:
-                    self.forbid[s, self.index[banned]] = True
+                    forbid[s, self.index[banned]] = True
         # Types that forbid the same types the next day are one kind to the programme.
-        rows = [tuple(bool(x) for x in self.forbid[s]) for s in range(types)]
+        rows = [tuple(bool(x) for x in forbid[s]) for s in range(types)]
         distinct = list(dict.fromkeys(rows))
         self.kind = np.array([distinct.index(r) for r in rows], dtype=np.int64)
         self.kind_forbid = np.array(distinct, dtype=np.bool_).reshape(len(distinct), types)
@@ -290,9 +290,7 @@ class RowPricer:
         self.min_rest = min(emp.min_days_off, days)
         self.max_weekends = min(emp.max_weekends, (days + 1) // 7)
         self.runs = max(self.max_run, self.min_rest, 1) + 1
-        self.states = (
-            (len(distinct) + 1) * self.runs * (max(self.high, 0) + 1) * (self.max_weekends + 1)
-        )
+        self.states = self._states(max(self.high, 0), self.max_weekends)
         self.days = days
         # Some type limited below the horizon: those are priced in by multipliers.
         self._limited = [s for s in range(types) if 0 < self.limits[s] < days]
@@ -303,11 +301,15 @@ class RowPricer:
         cheapest, or be missing)."""
         return bool(self._limited)
 
+    def _states(self, high: int, max_weekends: int) -> int:
+        """States a day of the programme with up to ``high`` minute units and
+        ``max_weekends`` weekends: (yesterday's kind or off) x run length x minutes x weekends."""
+        return (len(self.kind_forbid) + 1) * self.runs * (high + 1) * (max_weekends + 1)
+
     def stretch_work(self, days: int) -> int:
         """States per day times days of the programme over a stretch of ``days``."""
         units = min(self.high, days * int(self.units.max(initial=0)))
-        weekends = min(self.max_weekends, (days + 1) // 7)
-        return (len(self.kind_forbid) + 1) * self.runs * (units + 1) * (weekends + 1) * days
+        return self._states(units, min(self.max_weekends, (days + 1) // 7)) * days
 
     @property
     def usable(self) -> bool:
@@ -367,8 +369,7 @@ class RowPricer:
         )
         if high < max(low, 0) or max_weekends < 0 or (limits < 0).any():
             return None
-        states = (len(self.kind_forbid) + 1) * self.runs * (high + 1) * (max_weekends + 1)
-        if states * len(cost) > MAX_WORK:
+        if self._states(high, max_weekends) * len(cost) > MAX_WORK:
             return None
         before = self._run(row, first - 1, -1) if first > 0 else (0, max(self.min_rest, 1))
         if stop >= days:

@@ -13,9 +13,10 @@
    programme), or the pure-Python local search of :mod:`rota.solver.local` where no employee's
    state space allows sweeps.
 3. Rostering-aware LNS (:mod:`rota.solver.lns`, two one-worker sub-solves at once) for the
-   rest of the time, in phases: on small instances each followed by a recombination of the
-   pool with the incumbent's rows, on the others by row sweeps (or a local-search pass), the
-   next LNS phase and sweeps given time in proportion to what each gained a second.
+   rest of the time, in phases: on small instances each followed by a second of row sweeps and
+   a recombination of the pool with the incumbent's and the sweeps' rows; on the others by row
+   sweeps (or a local-search pass), the next LNS phase and sweeps given time in proportion to
+   what each gained a second.
 4. Small instances only, without a proof yet: the full model again, hinted with the best
    roster. The search stops as soon as a roster meets the bound.
 """
@@ -321,6 +322,11 @@ def solve(
         if best.proved:
             return result()
     sweeper = RowSweep(problem)
+
+    def sweep(roster: Roster, until: float) -> Roster:
+        """Wandering row sweeps of ``roster`` until ``until``, on every worker."""
+        return sweeper.sweep(roster, until, rng, wander=WANDER, threads=workers)
+
     if best.roster is None:
         # The greedy builds most rows in seconds; CP-SAT, one employee at a time and stopping
         # at the first row, does the rest (it needs 0.4-2 s per Instance23 employee, so it
@@ -345,13 +351,7 @@ def solve(
             if sweeper.pricers:
                 # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
                 # the local search took 16 s to reach 93526 (load ~2).
-                swept = sweeper.sweep(
-                    roster,
-                    time.monotonic() + SWEEP_SHARE * left(),
-                    rng,
-                    wander=WANDER,
-                    threads=workers,
-                )
+                swept = sweep(roster, time.monotonic() + SWEEP_SHARE * left())
                 if log:
                     log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
                 best.offer(swept)
@@ -405,13 +405,7 @@ def solve(
         if columns is not None:
             if sweeper.pricers:
                 # Sweeps of the incumbent give the pool rows that fit the rows around them.
-                swept = sweeper.sweep(
-                    best.roster,
-                    min(lns_deadline, time.monotonic() + SMALL_SWEEP),
-                    rng,
-                    wander=WANDER,
-                    threads=workers,
-                )
+                swept = sweep(best.roster, min(lns_deadline, time.monotonic() + SMALL_SWEEP))
                 columns.add_roster(swept)
                 best.offer(swept)
             _recombine(columns, best, min(RECOMBINE_SECONDS, left()), log)
@@ -428,14 +422,7 @@ def solve(
             continue
         lns_rate = (phase_cost - best.cost) / max(1e-3, time.monotonic() - phase_start)
         sweep_start, sweep_cost = time.monotonic(), best.cost
-        swept = sweeper.sweep(
-            best.roster,
-            min(lns_deadline, sweep_start + sweep_phase),
-            rng,
-            wander=WANDER,
-            threads=workers,
-        )
-        best.offer(swept)
+        best.offer(sweep(best.roster, min(lns_deadline, sweep_start + sweep_phase)))
         sweep_rate = (sweep_cost - best.cost) / max(1e-3, time.monotonic() - sweep_start)
         if log:
             log(f"row sweeps: {sweep_cost} -> {best.cost}")
