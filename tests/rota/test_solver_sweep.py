@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from rota.solver import pricing, roster_cost, sweep
@@ -138,3 +139,53 @@ def test_sweeps_on_random_instances_keep_every_rule_and_never_cost_more(
 
     assert check_roster(instance, grid(swept)).violations == ()
     assert roster_cost(problem, swept) <= roster_cost(problem, start)
+
+
+def test_wandering_rows_lean_to_the_longer_shift_so_the_next_row_can_fill_the_short_one(
+    monkeypatch,
+) -> None:
+    # Wednesday needs one short (S) and one long (L) shift. A works the short one and has the
+    # minutes for the long; B may only work short shifts. A moving to L costs nothing by itself
+    # (L is met, S is short instead), but then B fills S. Their minutes just cover the demand.
+    problem = Problem(
+        days=7,
+        shifts=(ShiftType("S", 480), ShiftType("L", 720)),
+        employees=(
+            Employee("A", max_minutes=720),
+            Employee("B", max_shifts={"L": 0}, max_minutes=480),
+        ),
+        covers=(Cover(2, "S", 1, 100, 1), Cover(2, "L", 1, 100, 1)),
+    )
+    off = (None,) * 7
+    start = ((None, None, "S", None, None, None, None), off)
+    sweeper = RowSweep(problem)
+    sweeper.noise = 0.0  # only the lean breaks the tie
+
+    swept = sweeper.sweep(start, time.monotonic() + FAR, random.Random(0), wander=2)
+
+    assert roster_cost(problem, start) == 100
+    assert swept == (
+        (None, None, "L", None, None, None, None),
+        (None, None, "S", None, None, None, None),
+    )
+    assert roster_cost(problem, swept) == 0
+
+
+def test_rows_lean_only_where_the_staffs_minutes_barely_cover_the_demand() -> None:
+    def sweeper(max_minutes: int) -> RowSweep:
+        return RowSweep(
+            Problem(
+                days=7,
+                shifts=(ShiftType("S", 480), ShiftType("L", 720)),
+                employees=(Employee("A", max_minutes=max_minutes),),
+                covers=(Cover(2, "S", 1, 100, 1), Cover(2, "L", 1, 100, 1)),
+            )
+        )
+
+    tight, plentiful = sweeper(1200), sweeper(2400)
+
+    # A's most minutes are one S and one L: that row leans by LEAN, the most any row may.
+    assert tight.lean[0, 1] > tight.lean[0, 0] > 0
+    assert tight.lean[3, 0] + tight.lean[5, 1] == pytest.approx(sweep.LEAN)
+    assert tight.noise == pytest.approx(0.5 - sweep.LEAN)
+    assert not plentiful.lean.any() and plentiful.noise == 0.5
