@@ -77,16 +77,16 @@ class RowSweep:
         # LEAN over a whole row (so it only breaks ties). A short cell moved from a 720-minute
         # shift to a 600 or a 480 costs nothing by itself, and without the lean nothing drives
         # the chain of such moves that ends where someone has the minutes to fill it: 20 s of
-        # sweeps from a 2917 roster reached 2106 and 2189 with it, 2505 and 2503 without. Where
-        # minutes are plentiful it only gets in the way (Instance15, 60 s: 4887-4986 against
-        # 4667-4773), so there the noise alone breaks ties.
+        # sweeps from a 2917 roster reached 2106 and 2189 with it (noise at 0.25), 2505 and 2503
+        # without. Where minutes are plentiful it only gets in the way (Instance15, 60 s:
+        # 4887-4986 against 4667-4773), so there the noise alone breaks ties.
         minutes = np.array([s.minutes for s in problem.shifts], dtype=float)
         most = problem.days * float(minutes.max(initial=0.0))
-        capacity = sum(min(emp.max_minutes, most) for emp in problem.employees)
+        reachable = [min(emp.max_minutes, most) for emp in problem.employees]
         demand = sum(c.requirement * minutes[self.index[c.shift]] for c in problem.covers)
-        lean = LEAN if capacity <= TIGHT * demand else 0.0
-        longest = max((min(emp.max_minutes, most) for emp in problem.employees), default=1.0)
-        self.lean = np.broadcast_to(minutes * (lean / max(1.0, longest)), shape)
+        lean = LEAN if sum(reachable) <= TIGHT * demand else 0.0
+        # No row works more minutes than the most any employee may, so no row leans by more.
+        self.lean = np.broadcast_to(minutes * (lean / max([1.0, *reachable])), shape)
         self.noise = 0.5 - lean
         self.wanted = np.zeros(shape)
         self.under = np.zeros(shape)

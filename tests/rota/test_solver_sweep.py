@@ -141,20 +141,22 @@ def test_sweeps_on_random_instances_keep_every_rule_and_never_cost_more(
     assert roster_cost(problem, swept) <= roster_cost(problem, start)
 
 
-def test_wandering_rows_lean_to_the_longer_shift_so_the_next_row_can_fill_the_short_one(
-    monkeypatch,
-) -> None:
-    # Wednesday needs one short (S) and one long (L) shift. A works the short one and has the
-    # minutes for the long; B may only work short shifts. A moving to L costs nothing by itself
-    # (L is met, S is short instead), but then B fills S. Their minutes just cover the demand.
-    problem = Problem(
+def wednesday_short_and_long(*employees: Employee) -> Problem:
+    """A week whose one cover is Wednesday: one short (S, 480) and one long (L, 720) shift."""
+    return Problem(
         days=7,
         shifts=(ShiftType("S", 480), ShiftType("L", 720)),
-        employees=(
-            Employee("A", max_minutes=720),
-            Employee("B", max_shifts={"L": 0}, max_minutes=480),
-        ),
+        employees=employees,
         covers=(Cover(2, "S", 1, 100, 1), Cover(2, "L", 1, 100, 1)),
+    )
+
+
+def test_wandering_rows_lean_to_the_longer_shift_so_the_next_row_can_fill_the_short_one() -> None:
+    # A works the short shift and has the minutes for the long; B may only work short shifts.
+    # A moving to L costs nothing by itself (L is met, S is short instead), but then B fills S.
+    # Their minutes just cover the demand.
+    problem = wednesday_short_and_long(
+        Employee("A", max_minutes=720), Employee("B", max_shifts={"L": 0}, max_minutes=480)
     )
     off = (None,) * 7
     start = ((None, None, "S", None, None, None, None), off)
@@ -172,17 +174,8 @@ def test_wandering_rows_lean_to_the_longer_shift_so_the_next_row_can_fill_the_sh
 
 
 def test_rows_lean_only_where_the_staffs_minutes_barely_cover_the_demand() -> None:
-    def sweeper(max_minutes: int) -> RowSweep:
-        return RowSweep(
-            Problem(
-                days=7,
-                shifts=(ShiftType("S", 480), ShiftType("L", 720)),
-                employees=(Employee("A", max_minutes=max_minutes),),
-                covers=(Cover(2, "S", 1, 100, 1), Cover(2, "L", 1, 100, 1)),
-            )
-        )
-
-    tight, plentiful = sweeper(1200), sweeper(2400)
+    tight = RowSweep(wednesday_short_and_long(Employee("A", max_minutes=1200)))
+    plentiful = RowSweep(wednesday_short_and_long(Employee("A", max_minutes=2400)))
 
     # A's most minutes are one S and one L: that row leans by LEAN, the most any row may.
     assert tight.lean[0, 1] > tight.lean[0, 0] > 0
