@@ -65,7 +65,7 @@ class RowSweep:
         # 24624-25473 by stretches, 27548-27995 with ten of its rows taken whole.
         self.whole: set[int] = set()
         for e in range(len(problem.employees)):
-            pricer = RowPricer(problem, e)
+            pricer = RowPricer(problem, e, count=False)
             if pricer.usable and problem.days <= WHOLE_DAYS:
                 self.whole.add(e)
                 self.pricers[e] = pricer

@@ -64,6 +64,12 @@ def test_the_programme_finds_the_cheapest_row_keeping_every_rule(
             assert row is None  # no row keeps the rules (any bound holds over no rows)
             continue
         assert bound <= optimum + 1e-6  # a lower bound, whatever the per-type maxima
+        limited = [
+            s for s in employee.max_shifts if employee.limit_for(s, problem.days) < problem.days
+        ]
+        if len(limited) <= 1:
+            # One maximum below the horizon at most: the states count it, the row is exact.
+            assert row is not None and price_of(problem, row, cost) == optimum == bound
         if row is None:
             continue  # a binding per-type maximum the multipliers did not settle
         assert row_keeps_rules(problem, employee, row)
@@ -166,6 +172,20 @@ def test_a_per_type_maximum_is_kept_and_the_bound_stays_below_the_cheapest_row()
     assert row_keeps_rules(problem, problem.employees[0], row)
     optimum = cheapest_by_cp_sat(problem, 0, nights_pay)
     assert bound <= optimum <= price_of(problem, row, nights_pay)
+
+
+def test_the_states_count_a_binding_maximum_so_the_row_is_the_cheapest_and_proven() -> None:
+    # Nights pay far more than days: the multipliers alone would swing between all nights and
+    # none; counted in the states, the row takes exactly its two nights and proves it.
+    problem = one_employee(14, max_shifts={"N": 2}, max_consecutive=5, min_days_off=2)
+    nights_pay = np.full((14, 2), -1.0)
+    nights_pay[:, 1] = -9.0
+
+    row, bound = RowPricer(problem, 0).price(nights_pay)
+
+    assert row is not None and row.count("N") == 2
+    assert row_keeps_rules(problem, problem.employees[0], row)
+    assert price_of(problem, row, nights_pay) == bound == cheapest_by_cp_sat(problem, 0, nights_pay)
 
 
 def test_minutes_outside_the_contract_leave_no_row() -> None:
