@@ -349,6 +349,16 @@ class RowPricer:
         """Whether the state space is small enough for the programme."""
         return self.states * self.days <= MAX_WORK and self.high >= self.low
 
+    @property
+    def exact(self) -> bool:
+        """Whether the programme prices every whole row exactly: it can take the row on and
+        counts the one per-type maximum that could bind, if any (no multipliers needed)."""
+        if not self.usable or len(self._limited) > 1:
+            return False
+        return self._counted(self.limits, self.days, self.states * self.days)[0] >= 0 or not (
+            self._limited
+        )
+
     def price(self, cost: np.ndarray) -> tuple[Row | None, float]:
         """The cheapest row under ``cost`` (shape days x types) and a lower bound on its price.
 

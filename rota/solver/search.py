@@ -35,6 +35,7 @@ from rota.solver.lns import NeighbourhoodPicker, improve
 from rota.solver.local import LocalSearch
 from rota.solver.model import RosterModel
 from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
+from rota.solver.pricing import RowPricer
 from rota.solver.problem import Problem, Roster
 from rota.solver.result import SolveResult, SolveStatus, roster_cost, roster_penalties
 from rota.solver.sweep import RowSweep
@@ -52,6 +53,18 @@ SMALL_MODEL_MAX_DAYS = 28
 
 #: Most of the time limit column generation may take on small instances, for its bound and rows.
 COLUMNS_SHARE = 0.35
+
+#: Share of the time limit by which the dives from the converged LP stop (small instances), and
+#: the seconds of row sweeps that polish each dive's roster.
+DIVE_SHARE = 0.5
+DIVE_SWEEP = 0.3
+
+#: Dives in a row that may find nothing better before the dives stop. On instances 5, 7 and 9
+#: (seeds 0-2, 60 s) the best dive was among the first 9, and each better one came at most 7
+#: dives after the one before; Instance1's LP is too loose for any dive to meet the bound (558
+#: against 607), and without a stop it dived 656 times, for 30 s, before the full model proved
+#: 607 in a second.
+DIVE_PATIENCE = 10
 
 #: Seconds for each recombination of pool rows into a roster (SCIP).
 MASTER_SECONDS = 5.0
@@ -171,6 +184,40 @@ def _recombine(
             log(f"columns: recombined pool rows, {before} -> {best.cost}")
 
 
+def _dive(
+    columns: ColumnGeneration,
+    best: _Incumbent,
+    until: float,
+    workers: int,
+    seed: int,
+    rng: random.Random,
+    sweep: Callable[[Roster, float], Roster],
+    log: Callable[[str], None] | None,
+) -> None:
+    """Dives from the converged LP until ``until`` or a roster meets the bound.
+
+    The first dive follows the LP's largest values; the others fix any row near the largest
+    at random, so they differ, and each starts from the pool the earlier ones grew. A dive may
+    end a person short on a cell the rows fixed last could not cover; a short sweep of its rows
+    mends what one row can.
+    """
+    dives = since_better = 0
+    while time.monotonic() < until and not best.proved and since_better < DIVE_PATIENCE:
+        dived = columns.dive(until, workers, seed, rng=rng if dives else None)
+        if dived is None:
+            break
+        dives += 1
+        before = best.cost
+        best.offer(dived)
+        best.offer(sweep(dived, min(until, time.monotonic() + DIVE_SWEEP)))
+        since_better = 0 if before is None or best.cost < before else since_better + 1
+        if log:
+            log(
+                f"columns: dive {dives}, roster {roster_cost(columns.problem, dived)}, "
+                f"best {best.cost}"
+            )
+
+
 def _shares(lns_rate: float, sweep_rate: float) -> tuple[float, float]:
     """Seconds for the next LNS phase and row sweeps, from what each gained a second."""
     if lns_rate <= 0 and sweep_rate <= 0:
@@ -277,6 +324,9 @@ def solve(
     best = _Incumbent(problem)
     n_vars = shift_variable_count(problem)
     small = n_vars <= SMALL_MODEL_MAX_VARS and problem.days <= SMALL_MODEL_MAX_DAYS
+    # Larger instances whose rows the programme prices exactly converge in column generation
+    # too (Instance17, 56 days: in about 10 s), and their dives lead.
+    diving = small or all(RowPricer(problem, e).exact for e in range(len(problem.employees)))
 
     def left() -> float:
         return deadline - time.monotonic()
@@ -295,21 +345,33 @@ def solve(
         )
 
     columns: ColumnGeneration | None = None
-    if small:
+    sweeper = RowSweep(problem)
+
+    def sweep(roster: Roster, until: float) -> Roster:
+        """Wandering row sweeps of ``roster`` until ``until``, on every worker."""
+        return sweeper.sweep(roster, until, rng, wander=WANDER, threads=workers)
+
+    if diving:
         greedy, failed = greedy_roster(problem, seed)
         columns = ColumnGeneration(problem, [] if failed else [greedy])
         columns.run(started + COLUMNS_SHARE * time_limit, workers, seed, log)
         best.bound = max(best.bound, columns.bound)
         if not failed:
             best.offer(greedy)
+        _dive(columns, best, started + DIVE_SHARE * time_limit, workers, seed, rng, sweep, log)
+        if best.proved:
+            return result()
+        if not small:
+            columns = None  # the pool recombines with the LNS only where the full model leads
+    if small:
         recombined = columns.master(min(MASTER_SECONDS, left()), best.roster)
         if recombined is not None:
             best.offer(recombined)
         if hint is None:
             # A hint from the caller (the rota builder's previous round) leads the full model;
-            # otherwise the best complete roster so far does: the recombined rows or the raw
-            # greedy (a partial roster would send CP-SAT repairing an infeasible hint). The raw
-            # greedy, not the one polished by the local search: from the polished hint (cost
+            # otherwise the best complete roster so far does: a dive's, the recombined rows or
+            # the raw greedy (a partial roster would send CP-SAT repairing an infeasible hint).
+            # The raw greedy, not the one polished by the local search: from the polished hint (cost
             # 2722 against 4163) the full model stood at 1234 after 29 s on Instance5, from the
             # raw one at 1150 (load 2.1).
             hint = best.roster
@@ -321,12 +383,6 @@ def solve(
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
             return result()
-    sweeper = RowSweep(problem)
-
-    def sweep(roster: Roster, until: float) -> Roster:
-        """Wandering row sweeps of ``roster`` until ``until``, on every worker."""
-        return sweeper.sweep(roster, until, rng, wander=WANDER, threads=workers)
-
     if best.roster is None:
         # The greedy builds most rows in seconds; CP-SAT, one employee at a time and stopping
         # at the first row, does the rest (it needs 0.4-2 s per Instance23 employee, so it

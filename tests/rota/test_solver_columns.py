@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from rota.solver import roster_cost
@@ -97,3 +99,45 @@ def test_the_bound_never_exceeds_the_proven_optimum(instance: SsbInstance) -> No
         if roster is not None:
             assert check_roster(instance, grid(roster)).violations == ()
             assert roster_cost(problem, roster) >= optimum
+
+
+def test_a_dive_follows_the_lp_of_instance11_to_its_proven_optimum_3443() -> None:
+    instance = load_instance(instance_path(11))
+    problem = to_problem(instance)
+    greedy, _ = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [greedy])
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=100)
+    relaxed = columns.lp_value
+
+    roster = columns.dive(time.monotonic() + FAR, workers=2)
+
+    assert roster is not None
+    assert check_roster(instance, grid(roster)).violations == ()
+    assert roster_cost(problem, roster) == bound == 3443
+    # The dive's fixings are undone: the LP is the relaxation again, with the same value.
+    columns.run(time.monotonic() + FAR, workers=2, max_rounds=1)
+    assert abs(columns.lp_value - relaxed) < 1e-6
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(instances(), st.integers(0, 2**32 - 1))
+def test_dives_reach_rosters_that_keep_every_rule_and_cost_no_less_than_the_bound(
+    instance: SsbInstance, seed: int
+) -> None:
+    problem = to_problem(instance)
+    greedy, failed = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [] if failed else [greedy])
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=30)
+
+    for rng in (None, random.Random(seed)):
+        roster = columns.dive(time.monotonic() + FAR, workers=2, rng=rng)
+
+        if roster is None:
+            continue  # an employee the LP has no row for yet
+        assert check_roster(instance, grid(roster)).violations == ()
+        assert roster_cost(problem, roster) >= bound

@@ -244,3 +244,14 @@ def test_a_stretch_meets_the_rest_of_its_row_within_the_rules(case: str) -> None
     assert price_of(problem, (*stretch, *(None,) * 7), np.vstack([cost, cost])) == (
         cheapest_by_cp_sat(problem, 0, cost, roster, 0)
     )
+
+
+def test_rows_are_priced_exactly_with_at_most_one_maximum_below_the_horizon() -> None:
+    one_limit = one_employee(14, max_shifts={"N": 2})
+    two_limits = one_employee(14, max_shifts={"N": 2, "D": 5})
+    no_limit = one_employee(14)
+
+    assert RowPricer(one_limit, 0).exact
+    assert RowPricer(no_limit, 0).exact
+    assert not RowPricer(two_limits, 0).exact  # the second is left to multipliers
+    assert not RowPricer(one_limit, 0, count=False).exact
