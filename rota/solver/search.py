@@ -1,11 +1,14 @@
 """Search strategy: which CP-SAT models to solve, in what order, with what share of the time.
 
 1. Small instances (up to ``SMALL_MODEL_MAX_VARS`` shift variables and
-   ``SMALL_MODEL_MAX_DAYS`` days): column generation (:mod:`rota.solver.columns`) for a tight
-   lower bound and a pool of rows, a first roster recombined from them (or the greedy), then
-   the full model with a full-LP worker (``max_lp``) for half the time left, carrying the
-   bound as a constraint. With two workers CP-SAT's default portfolio keeps the run and
-   weekend rules out of the LP of its only full-problem worker; ``max_lp`` finds good rosters.
+   ``SMALL_MODEL_MAX_DAYS`` days), and larger ones whose rows the pricing programme prices
+   exactly: column generation (:mod:`rota.solver.columns`) for a tight lower bound and a pool
+   of rows, then dives from its LP to rosters near its value (the larger ones then go on to
+   3. from the best dive's roster). On small instances, a roster recombined from the pool (or
+   the greedy), then the full model with a full-LP worker (``max_lp``) for half the time left,
+   carrying the bound as a constraint. With two workers CP-SAT's default portfolio keeps the
+   run and weekend rules out of the LP of its only full-problem worker; ``max_lp`` finds good
+   rosters.
 2. Otherwise: the greedy rows of :mod:`rota.solver.greedy`, CP-SAT for the rows it cannot build
    (hard rules are per employee, so each row is feasible on its own; cover links the rows
    through residual demand), then row sweeps (:mod:`rota.solver.sweep`: each row, or a
