@@ -129,24 +129,23 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     kinds = forbid.shape[0]
     rest_cap = max(min_rest, 1)
     runs = max(max_run, rest_cap) + 1
+    # The states' last index tallies weekends worked and, when a type is counted, its shifts:
+    # tally = weekends * counts + shifts of the counted type.
     counts = most + 1 if counted >= 0 else 1
-    shape = (kinds + 1, runs, high + 1, max_weekends + 1, counts)
+    tallies = (max_weekends + 1) * counts
+    shape = (kinds + 1, runs, high + 1, tallies)
     value = np.full(shape, _INF)
     nxt = np.full(shape, _INF)
-    size = shape[0] * shape[1] * shape[2] * shape[3] * counts
     # pred[d, state] = flat index of the state on day d - 1 it was reached from.
-    pred = np.empty((days, size), dtype=np.int32)
+    pred = np.empty((days, shape[0] * shape[1] * shape[2] * shape[3]), dtype=np.int32)
     # took[d, state] = the type worked on day d to reach a working state (its kind is not
     # enough to tell).
-    took = np.empty((days, size), dtype=np.int8)
-    s4 = counts
-    s3 = shape[3] * s4
-    s2 = shape[2] * s3
-    s1 = shape[1] * s2
+    took = np.empty((days, shape[0] * shape[1] * shape[2] * shape[3]), dtype=np.int8)
+    s1, s2, s3 = shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3]
     longest = 0
     for s in range(types):
         longest = max(longest, units[s])
-    value[first_last, min(first_run, runs - 1), 0, 0, 0] = 0.0
+    value[first_last, min(first_run, runs - 1), 0, 0] = 0.0
     for d in range(days):
         day = offset + d  # in the horizon
         saturday = day % 7 == 5
@@ -164,57 +163,54 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                     # Too few minutes to reach the minimum even working every day left.
                     if m + longest * left < low:
                         continue
-                    for w in range(max_weekends + 1):
-                        for c in range(counts):
-                            here = value[last, run, m, w, c]
-                            if here >= _INF:
+                    for t in range(tallies):
+                        here = value[last, run, m, t]
+                        if here >= _INF:
+                            continue
+                        origin = last * s1 + run * s2 + m * s3 + t
+                        # A day off.
+                        if last == 0:
+                            rest = min(run + 1, rest_cap)
+                            if here < nxt[0, rest, m, t]:
+                                nxt[0, rest, m, t] = here
+                                pred[d, rest * s2 + m * s3 + t] = origin
+                        elif (run >= min_run or from_start) and here < nxt[0, 1, m, t]:
+                            nxt[0, 1, m, t] = here
+                            pred[d, 1 * s2 + m * s3 + t] = origin
+                        # A working day.
+                        if last == 0:
+                            if run < min_rest and not from_start:
                                 continue
-                            origin = last * s1 + run * s2 + m * s3 + w * s4 + c
-                            # A day off.
-                            if last == 0:
-                                rest = min(run + 1, rest_cap)
-                                if here < nxt[0, rest, m, w, c]:
-                                    nxt[0, rest, m, w, c] = here
-                                    pred[d, rest * s2 + m * s3 + w * s4 + c] = origin
-                            elif (run >= min_run or from_start) and here < nxt[0, 1, m, w, c]:
-                                nxt[0, 1, m, w, c] = here
-                                pred[d, 1 * s2 + m * s3 + w * s4 + c] = origin
-                            # A working day.
-                            if last == 0:
-                                if run < min_rest and not from_start:
-                                    continue
-                                new_run = 1
-                            else:
-                                new_run = run + 1
-                                if new_run > max_run:
-                                    continue
-                            new_w = w
-                            if saturday or (sunday and last == 0):
-                                new_w = w + 1
-                                if new_w > max_weekends:
-                                    continue
-                            for s in range(types):
-                                if not allowed[d, s]:
-                                    continue
-                                if last > 0 and forbid[last - 1, s]:
-                                    continue
-                                new_m = m + units[s]
-                                if new_m > high:
-                                    continue
-                                new_c = c
-                                if s == counted:
-                                    new_c = c + 1
-                                    if new_c > most:
-                                        continue
-                                candidate = here + cost[d, s]
-                                new_k = kind[s] + 1
-                                if candidate < nxt[new_k, new_run, new_m, new_w, new_c]:
-                                    nxt[new_k, new_run, new_m, new_w, new_c] = candidate
-                                    state = (
-                                        new_k * s1 + new_run * s2 + new_m * s3 + new_w * s4 + new_c
-                                    )
-                                    pred[d, state] = origin
-                                    took[d, state] = s
+                            new_run = 1
+                        else:
+                            new_run = run + 1
+                            if new_run > max_run:
+                                continue
+                        new_t = t
+                        if saturday or (sunday and last == 0):
+                            new_t = t + counts  # one more weekend
+                            if new_t >= tallies:
+                                continue
+                        for s in range(types):
+                            if not allowed[d, s]:
+                                continue
+                            if last > 0 and forbid[last - 1, s]:
+                                continue
+                            new_m = m + units[s]
+                            if new_m > high:
+                                continue
+                            tally = new_t
+                            if s == counted:
+                                if t % counts == most:
+                                    continue  # its maximum reached
+                                tally = new_t + 1
+                            candidate = here + cost[d, s]
+                            new_k = kind[s] + 1
+                            if candidate < nxt[new_k, new_run, new_m, tally]:
+                                nxt[new_k, new_run, new_m, tally] = candidate
+                                state = new_k * s1 + new_run * s2 + new_m * s3 + tally
+                                pred[d, state] = origin
+                                took[d, state] = s
         value, nxt = nxt, value
     best, at = _INF, -1
     end = offset + days  # the day after the stretch
@@ -241,11 +237,10 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                 elif run + next_run < min_rest and not (from_start or next_to_end):
                     continue
             for m in range(max(low, 0), high + 1):
-                for w in range(max_weekends + 1):
-                    for c in range(counts):
-                        if value[last, run, m, w, c] < best:
-                            best = value[last, run, m, w, c]
-                            at = last * s1 + run * s2 + m * s3 + w * s4 + c
+                for t in range(tallies):
+                    if value[last, run, m, t] < best:
+                        best = value[last, run, m, t]
+                        at = last * s1 + run * s2 + m * s3 + t
     row = np.full(days, -1, dtype=np.int64)
     if at < 0:
         return _INF, row
