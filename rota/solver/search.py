@@ -57,8 +57,8 @@ SMALL_MODEL_MAX_DAYS = 28
 #: Most of the time limit column generation may take on small instances, for its bound and rows.
 COLUMNS_SHARE = 0.35
 
-#: Share of the time limit by which the dives from the converged LP stop (small instances), and
-#: the seconds of row sweeps that polish each dive's roster.
+#: Share of the time limit by which the dives from the converged LP stop, and the seconds of
+#: row sweeps that polish each dive's roster.
 DIVE_SHARE = 0.5
 DIVE_SWEEP = 0.3
 
@@ -197,7 +197,8 @@ def _dive(
     sweep: Callable[[Roster, float], Roster],
     log: Callable[[str], None] | None,
 ) -> None:
-    """Dives from the converged LP until ``until`` or a roster meets the bound.
+    """Dives from the converged LP until ``until``, until a roster meets the bound, or until
+    ``DIVE_PATIENCE`` dives in a row find nothing better.
 
     The first dive follows the LP's largest values; the others fix any row near the largest
     at random, so they differ, and each starts from the pool the earlier ones grew. A dive may
