@@ -62,12 +62,13 @@ COLUMNS_SHARE = 0.35
 DIVE_SHARE = 0.5
 DIVE_SWEEP = 0.3
 
-#: Dives in a row that may find nothing better before the dives stop. On instances 5, 7 and 9
-#: (seeds 0-2, 60 s) the best dive was among the first 9, and each better one came at most 7
-#: dives after the one before; Instance1's LP is too loose for any dive to meet the bound (558
-#: against 607), and without a stop it dived 656 times, for 30 s, before the full model proved
-#: 607 in a second.
-DIVE_PATIENCE = 10
+#: Dives in a row that may find nothing better before the dives stop. What follows the dives
+#: rarely betters their best (on instances 5, 7 and 9 at 60 s, in 4 runs of 24), so they go on
+#: long: stopping after 10, Instance5 ended at 1145, 1143, 1143 (seeds 0-2), after 30 at 1143
+#: on all three. But Instance1's LP is too loose for any dive to meet the bound (558 against
+#: 607): without a stop it dived for 30 s before the full model proved 607 in a second; with
+#: this one it is proven in 2-3 s.
+DIVE_PATIENCE = 30
 
 #: Seconds for each recombination of pool rows into a roster (SCIP).
 MASTER_SECONDS = 5.0
