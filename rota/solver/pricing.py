@@ -367,8 +367,9 @@ class RowPricer:
         counts the one per-type maximum that could bind, if any (no multipliers needed)."""
         if not self.usable or len(self._limited) > 1:
             return False
-        return self._counted(self.limits, self.days, self.states * self.days)[0] >= 0 or not (
-            self._limited
+        return (
+            not self._limited
+            or self._counted(self.limits, self.days, self.states * self.days)[0] >= 0
         )
 
     def price(self, cost: np.ndarray) -> tuple[Row | None, float]:
