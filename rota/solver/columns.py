@@ -31,8 +31,10 @@ employee, and pay each row's request costs plus the cover penalties of the rows 
   Instance11's first dive reaches the optimum 3443, Instance17's dives its optimum 5746.
 
 Column generation stops once the bound meets the LP value rounded up (no more rows can raise the
-bound above it), or at its deadline; the LP stalls on instances with many employees, so the
-search in :mod:`rota.solver.search` uses it where the full model also leads.
+bound above it), or at its deadline; the LP stalls on instances with many employees, or where
+the programme leaves several per-type maxima to multipliers and CP-SAT prices, so the search in
+:mod:`rota.solver.search` uses it where the full model also leads, and where every row is
+priced exactly.
 """
 
 from __future__ import annotations
@@ -173,6 +175,11 @@ class ColumnGeneration:
         self._pricers: list[_Pricer] = []
         self._shift = problem.shift_index()
         self._required = {(c.day, c.shift): c.requirement for c in problem.covers}
+        # The (day, shift type) index of each cover line, in the order of ``_required``.
+        self._cover_cells = (
+            np.array([d for d, _ in self._required], dtype=np.int64),
+            np.array([self._shift[sid] for _, sid in self._required], dtype=np.int64),
+        )
         # The master LP, kept between rounds, and the rows already posted in it.
         self._lp: pywraplp.Solver | None = None
         self._convexity: list[pywraplp.Constraint] = []
@@ -311,18 +318,14 @@ class ColumnGeneration:
         Returns:
             The LP value, the rows added, and the Lagrangian bound of the duals (Lasdon's: what
             they pay for the demand plus each employee's cheapest row under them; the LP value
-            plus each employee's least reduced cost), which bounds every roster only while no
-            row is fixed.
+            plus each employee's least reduced cost); while a dive has rows fixed it leaves
+            their employees out and bounds nothing.
         """
         self.rounds += 1
         value, pi, mu = self._solve_lp()
-        keys = list(self._required)
-        duals = np.array([pi[key] for key in keys])
+        duals = np.array([pi[key] for key in self._required])
         prices = np.zeros((self.problem.days, len(self.problem.shifts)))
-        prices[
-            np.array([d for d, _ in keys], dtype=np.int64),
-            np.array([self._shift[sid] for _, sid in keys], dtype=np.int64),
-        ] = duals
+        prices[self._cover_cells] = duals
         free = [e for e in range(len(self._pricers)) if e not in self._fixed]
         jobs = [
             pool.submit(self._pricers[e].price, prices, mu[e], seed + self.rounds, deadline)
@@ -338,10 +341,8 @@ class ColumnGeneration:
             if cost - priced - mu[e] < -EPSILON:  # a negative reduced cost
                 self.pool[e][row] = cost
                 added += 1
-        wanted = np.array([self._required[key] for key in keys])
-        fixed = sum(mu[e] for e in self._fixed)  # a fixed row's reduced cost is nil
-        lagrangian = float(duals @ wanted) + sum(bound for _, bound in results) + fixed
-        return value, added, lagrangian
+        wanted = np.array(list(self._required.values()))
+        return value, added, float(duals @ wanted) + sum(bound for _, bound in results)
 
     def run(
         self,

@@ -212,7 +212,10 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                                 state = new_k * s1 + new_run * s2 + new_m * s3 + new_t
                                 pred[d, state] = origin
                                 took[d, state] = s
-                        # The counted type, while its maximum is not reached.
+                        # The counted type, while its maximum is not reached. Written out again
+                        # rather than shared with the loop above: as an inlined helper taking
+                        # the state as a tuple, sweeps priced a quarter of the rows a second
+                        # (Instance15, one thread, 10 s: 606-624 rows against 2100-2674).
                         if counted < 0 or not counted_on[d] or t % counts == most:
                             continue
                         if last > 0 and forbid[last - 1, counted]:

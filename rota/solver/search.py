@@ -330,7 +330,7 @@ def solve(
     n_vars = shift_variable_count(problem)
     small = n_vars <= SMALL_MODEL_MAX_VARS and problem.days <= SMALL_MODEL_MAX_DAYS
     # Larger instances whose rows the programme prices exactly converge in column generation
-    # too (Instance17, 56 days: in about 10 s), and their dives lead.
+    # too (Instance17, 56 days: in 3-5 s), and their dives lead.
     diving = small or all(RowPricer(problem, e).exact for e in range(len(problem.employees)))
 
     def left() -> float:
