@@ -15,6 +15,18 @@ instead, the rest of the row held: its minutes, weekends and type counts, and th
 meet the stretch at either end. From the greedy rows this took Instance23 from 181509 to 43681
 in 10 s.
 
+Half the steps of those rows re-solve the whole row instead, near the row it replaces: its running
+minutes and weekends stay within ``REACH`` of the old row's, which keeps the programme small
+(Instance23: up to 2,200 states a day where a whole row needs up to 1.4 million) while letting a
+row move work from one end of the horizon to the other.
+
+Where the weekend demand nearly uses up the weekends the staff may work (Instance23: 4,617
+weekend shifts against at most 4,850, with every employee at their most weekends), a weekend
+worked on one day only wastes what is scarce, and single-row moves cannot see it: the day it
+leaves is covered by someone else's weekend. There the sweeps weigh every such weekend at
+``HALF_WEEKEND``, in the rows they price and in the rows they keep: a row may cost a little more
+if it works fewer half weekends, and the sweep keeps the cheapest roster it meets.
+
 With two or more threads, rows are priced at once (the programme releases the GIL); each is
 weighed again against the cover as it is when its price comes back.
 """
@@ -46,6 +58,21 @@ WHOLE_DAYS = 84
 LEAN = 0.2
 TIGHT = 1.01
 
+#: Share of the steps of rows swept a stretch at a time that re-solve the whole row near the old
+#: one instead, and how near: minute units and weekends either way of the old row's running
+#: totals. Instance23, 60 s, seeds 0 and 1: 23764 and 23773 / 23109 against 23904 / 25174 and
+#: 24643 / 24701 by stretches alone. Where rows are taken whole they do worse near (Instance19,
+#: seeds 0-2: 3515, 3781, 3867 against 3721, 3667, 3730).
+NEAR_SHARE = 0.5
+REACH = (6, 1)
+
+#: Weight of a weekend worked on one day only, where the weekend demand is at least
+#: WEEKENDS_TIGHT of the most the staff may work on weekends (and the minutes are not tight:
+#: there the lean to longer shifts leads). Instance23, 60 s, seed 0: 23904 with 2, 24771 with
+#: 4, 25917 with 1, 28198 without; Instance19: 3721 against 4161.
+HALF_WEEKEND = 2.0
+WEEKENDS_TIGHT = 0.9
+
 
 class RowSweep:
     """The employees whose rows the pricing programme can take on, and their request prices.
@@ -64,13 +91,24 @@ class RowSweep:
         # where the programme could take it: 10 s of sweeps from Instance21's greedy rows gave
         # 24624-25473 by stretches, 27548-27995 with ten of its rows taken whole.
         self.whole: set[int] = set()
+        self.stretches: set[int] = set()
         for e in range(len(problem.employees)):
             pricer = RowPricer(problem, e, count=False)
             if pricer.usable and problem.days <= WHOLE_DAYS:
                 self.whole.add(e)
                 self.pricers[e] = pricer
             elif pricer.stretch_work(STRETCH_DAYS) <= MAX_WORK:
+                self.stretches.add(e)
                 self.pricers[e] = pricer
+        # Employees not taken whole whose rows may be re-solved whole near the old row.
+        self.near: set[int] = set()
+        for e in range(len(problem.employees)):
+            if e in self.whole:
+                continue
+            pricer = self.pricers.get(e) or RowPricer(problem, e, count=False)
+            if pricer.near_work(*REACH) <= MAX_WORK:
+                self.near.add(e)
+                self.pricers.setdefault(e, pricer)
         self.requests = request_prices(problem)
         # Where the staff's minutes barely cover the demand (Instance13: 939,000 against
         # 941,160), wandering rows lean to the longer shifts, by a bonus per minute worth at most
@@ -88,6 +126,11 @@ class RowSweep:
         # No row works more minutes than the most any employee may, so no row leans by more.
         self.lean = np.broadcast_to(minutes * (lean / max([1.0, *reachable])), shape)
         self.noise = 0.5 - lean
+        weekends = problem.days // 7
+        most = sum(2 * min(emp.max_weekends, weekends) for emp in problem.employees)
+        demand = sum(c.requirement for c in problem.covers if c.day % 7 >= 5)
+        tight = lean == 0 and demand >= WEEKENDS_TIGHT * most
+        self.half = HALF_WEEKEND if tight else 0.0
         self.wanted = np.zeros(shape)
         self.under = np.zeros(shape)
         self.over = np.zeros(shape)
@@ -191,6 +234,7 @@ class _Sweep:
         self.idle = 0
         self.patience = (wander + 1) * len(sweep.pricers)
         self.cost = self.best_cost = 0
+        self.halves = self.best_halves = 0  # half weekends, against the roster's own
         self.best = tuple(tuple(row) for row in self.rows)
         self.lock = threading.Lock()
         self.error: BaseException | None = None
@@ -199,13 +243,16 @@ class _Sweep:
         """Price rows until the sweep ends; the threads of a parallel sweep all run this."""
         try:
             while (step := self._next()) is not None:
-                e, first, stop, asked, wandering = step
+                e, first, stop, asked, wandering, near = step
                 pricer = self.sweep.pricers[e]
-                if e in self.sweep.whole:
-                    row, _ = pricer.price(asked)
+                half = self.sweep.half
+                held = tuple(self.rows[e])  # only this thread changes row e meanwhile
+                if near:
+                    row = pricer.price_near(asked, held, *REACH, half=half)
+                elif e in self.sweep.whole:
+                    row, _ = pricer.price(asked, half)
                 else:
-                    held = tuple(self.rows[e])  # only this thread changes row e meanwhile
-                    stretch = pricer.price_stretch(asked, held, first)
+                    stretch = pricer.price_stretch(asked, held, first, half)
                     row = None if stretch is None else (*held[:first], *stretch, *held[stop:])
                 with self.lock:
                     self.busy.discard(e)
@@ -214,7 +261,7 @@ class _Sweep:
             self.error = error
             self.deadline = 0.0
 
-    def _next(self) -> tuple[int, int, int, np.ndarray, bool] | None:
+    def _next(self) -> tuple[int, int, int, np.ndarray, bool, bool] | None:
         """The next employee, the days to re-solve and their prices; None once the sweep ends."""
         with self.lock:
             if self.idle >= self.patience or time.monotonic() > self.deadline:
@@ -226,7 +273,10 @@ class _Sweep:
             wandering = self.idle > len(self.sweep.pricers)
             days = self.sweep.problem.days
             first, stop = 0, days
-            if e not in self.sweep.whole:
+            near = e in self.sweep.near and (
+                e not in self.sweep.stretches or self.rng.random() < NEAR_SHARE
+            )
+            if not near and e not in self.sweep.whole:
                 first = 7 * self.rng.randrange(max(1, -(-(days - STRETCH_DAYS) // 7) + 1))
                 stop = min(days, first + STRETCH_DAYS)
             have = self.have.copy()
@@ -235,7 +285,7 @@ class _Sweep:
             if wandering:
                 noise = self.jitter.random(asked.shape) * self.noise
                 asked = asked + noise - self.sweep.lean[first:stop]
-            return e, first, stop, asked, wandering
+            return e, first, stop, asked, wandering, near
 
     def _take(self) -> int | None:
         """The next employee of the pass that no thread is pricing (a new pass when it ends)."""
@@ -250,7 +300,8 @@ class _Sweep:
         return None
 
     def _settle(self, e: int, first: int, stop: int, row: Row | None, wandering: bool) -> None:
-        """Keep ``row`` for employee ``e`` if it is cheaper against the cover as it is now."""
+        """Keep ``row`` for employee ``e`` if it is cheaper against the cover as it is now,
+        its half weekends weighed in where weekends are scarce."""
         if row is None or list(row) == self.rows[e]:
             return
         sweep = self.sweep
@@ -259,10 +310,23 @@ class _Sweep:
         self.have[mine] -= 1
         prices = sweep.cell_prices(e, self.have)
         change = round(float(prices[cells].sum() - prices[mine].sum()))
-        if change < 0 or (wandering and change == 0):
+        # What the sweep minimises: the cost, and the half weekends at their weight.
+        halves = _half_weekends(row) - _half_weekends(self.rows[e]) if sweep.half else 0
+        weighed = change + sweep.half * halves
+        if weighed < 0 or (wandering and weighed == 0):
             self.rows[e], mine = list(row), cells
             self.cost += change
-            if self.cost < self.best_cost:
-                self.best_cost, self.best = self.cost, tuple(tuple(r) for r in self.rows)
+            self.halves += halves
+            # The cheapest roster met, and of those the one with the fewest half weekends.
+            if (self.cost, self.halves) < (self.best_cost, self.best_halves):
+                self.best_cost, self.best_halves = self.cost, self.halves
+                self.best = tuple(tuple(r) for r in self.rows)
                 self.idle = 0
         self.have[mine] += 1
+
+
+def _half_weekends(row: Row | list[str | None]) -> int:
+    """Weekends ``row`` works on one of their two days only."""
+    return sum(
+        1 for sat in range(5, len(row) - 1, 7) if (row[sat] is None) != (row[sat + 1] is None)
+    )

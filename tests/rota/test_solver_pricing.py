@@ -255,3 +255,62 @@ def test_rows_are_priced_exactly_with_at_most_one_maximum_below_the_horizon() ->
     assert RowPricer(no_limit, 0).exact
     assert not RowPricer(two_limits, 0).exact  # the second is left to multipliers
     assert not RowPricer(one_limit, 0, count=False).exact
+
+
+def running_totals(problem: Problem, row) -> tuple[list[int], list[int]]:
+    """Minutes and weekends a row has worked before each day (and after the last)."""
+    minutes = {s.id: s.minutes for s in problem.shifts}
+    worked, weekends = [0], [0]
+    for d, sid in enumerate(row):
+        worked.append(worked[-1] + (minutes[sid] if sid is not None else 0))
+        starts = sid is not None and (d % 7 == 5 or (d % 7 == 6 and row[d - 1] is None))
+        weekends.append(weekends[-1] + starts)
+    return worked, weekends
+
+
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(instances(), st.integers(0, 2**32 - 1), st.integers(0, 3), st.integers(0, 1))
+def test_a_row_re_solved_near_another_keeps_every_rule_and_its_running_totals_near(
+    instance: SsbInstance, seed: int, reach_m: int, reach_w: int
+) -> None:
+    problem = to_problem(instance)
+    start, failed = greedy_roster(problem, seed=0)
+    rng = np.random.default_rng(seed)
+    for e, employee in enumerate(problem.employees):
+        if e in failed:
+            continue
+        cost = rng.integers(-60, 30, size=(problem.days, len(problem.shifts))).astype(float)
+        pricer = RowPricer(problem, e)
+        unit = math.gcd(*(s.minutes for s in problem.shifts))
+
+        row = pricer.price_near(cost, start[e], reach_m, reach_w)
+
+        if row is None:
+            assert not pricer.exact  # the old row is always a candidate when priced exactly
+            continue
+        assert row_keeps_rules(problem, employee, row)
+        (old_m, old_w), (new_m, new_w) = (
+            running_totals(problem, start[e]),
+            running_totals(problem, row),
+        )
+        assert all(abs(a - b) <= reach_m * unit for a, b in zip(old_m, new_m, strict=True))
+        assert all(abs(a - b) <= reach_w for a, b in zip(old_w, new_w, strict=True))
+        if pricer.exact:
+            assert price_of(problem, row, cost) <= price_of(problem, start[e], cost)
+            # Near enough to hold every total, it is the cheapest row of all.
+            whole = pricer.price_near(cost, start[e], pricer.high + 1, problem.days)
+            assert price_of(problem, whole, cost) == price_of(problem, pricer.price(cost)[0], cost)
+
+
+def test_a_weekend_worked_on_one_day_only_is_weighed_when_asked() -> None:
+    problem = one_employee(7, min_minutes=480, max_minutes=960)
+    saturday_pays = np.full((7, 2), 5.0)
+    saturday_pays[5, 0], saturday_pays[6, 0] = -1.0, 0.4
+
+    alone, _ = RowPricer(problem, 0).price(saturday_pays)
+    weighed, _ = RowPricer(problem, 0).price(saturday_pays, half=1.0)
+
+    assert alone == (None, None, None, None, None, "D", None)
+    assert weighed == (None, None, None, None, None, "D", "D")  # -0.6 against -1 + 1

@@ -97,7 +97,7 @@ def test_two_rows_priced_at_once_do_not_both_take_the_one_short_cell() -> None:
     priced = [(step, run.sweep.pricers[step[0]].price(step[3])[0]) for step in (first, second)]
     assert priced[0][1] == priced[1][1] == (None, None, "D", None, None, None, None)
 
-    for (e, start, stop, _, wandering), row in priced:
+    for (e, start, stop, _, wandering, _near), row in priced:
         run._settle(e, start, stop, row, wandering)
 
     # The second is judged against the cover as it is by then: Wednesday is met, so it stays.
@@ -182,3 +182,59 @@ def test_rows_lean_only_where_the_staffs_minutes_barely_cover_the_demand() -> No
     assert tight.lean[3, 0] + tight.lean[5, 1] == pytest.approx(sweep.LEAN)
     assert tight.noise == pytest.approx(0.5 - sweep.LEAN)
     assert not plentiful.lean.any() and plentiful.noise == 0.5
+
+
+def weekend_pair(requirement: int) -> Problem:
+    """A and B, a weekend each at most and one to three shifts, and one weekend's cover."""
+    return Problem(
+        days=7,
+        shifts=(ShiftType("D", 480),),
+        employees=(
+            Employee("A", min_minutes=480, max_minutes=1440, max_weekends=1),
+            Employee("B", min_minutes=480, max_minutes=1440, max_weekends=1),
+        ),
+        covers=(Cover(5, "D", requirement, 100, 1), Cover(6, "D", requirement, 100, 1)),
+    )
+
+
+def test_weekends_are_weighed_only_where_the_staff_barely_have_enough() -> None:
+    # Four weekend shifts, or two, against the four that two weekends hold.
+    assert RowSweep(weekend_pair(requirement=2)).half == sweep.HALF_WEEKEND > 0
+    assert RowSweep(weekend_pair(requirement=1)).half == 0
+
+
+@pytest.mark.parametrize("scarce", [True, False])
+def test_where_weekends_are_scarce_a_half_weekend_gives_way_to_a_whole_one(
+    monkeypatch, scarce: bool
+) -> None:
+    problem = weekend_pair(requirement=1)
+    monkeypatch.setattr(sweep, "WEEKENDS_TIGHT", 0.5 if scarce else 1.0)
+    # A works Saturday and B Sunday: every cell covered, at no cost, but both weekends are
+    # spent on one day each.
+    halves = ((None,) * 5 + ("D", None), (None,) * 6 + ("D",))
+
+    swept = RowSweep(problem).sweep(halves, time.monotonic() + FAR, random.Random(0), wander=2)
+
+    assert roster_cost(problem, swept) == roster_cost(problem, halves) == 0
+    if not scarce:
+        assert swept == halves  # nothing cheaper, so nothing changes
+        return
+    # One takes the other's day too (one over, for a moment) and the other gives it up for
+    # weekdays: the same cost, with one weekend spent where two were.
+    assert {row[5:] for row in swept} == {(None, None), ("D", "D")}
+
+
+def test_rows_too_long_to_take_whole_are_also_re_solved_near_the_old_row(monkeypatch) -> None:
+    instance = load_instance(instance_path(17))  # 56 days
+    problem = to_problem(instance)
+    start, _ = greedy_roster(problem, seed=0)
+    monkeypatch.setattr(sweep, "WHOLE_DAYS", 28)
+    monkeypatch.setattr(sweep, "NEAR_SHARE", 1.0)  # every step near, none by stretches
+    sweeper = sweep.RowSweep(problem)
+    assert sweeper.near == set(range(len(problem.employees))) and not sweeper.whole
+
+    swept = sweeper.sweep(start, time.monotonic() + FAR, random.Random(0), wander=1, threads=2)
+
+    report = check_roster(instance, grid(swept))
+    assert report.violations == ()
+    assert report.objective == roster_cost(problem, swept) < roster_cost(problem, start)
