@@ -509,9 +509,9 @@ class RowPricer:
         Before every day, the new row's minutes so far are within ``reach_m`` minute units of
         ``row``'s and its weekends so far within ``reach_w`` of ``row``'s; only those totals
         are states, so the programme takes on whole rows of horizons far too long for it
-        otherwise (Instance23: 364 days, 6,000 states a day instead of up to 1.4 million), and
-        the row may still move work from one end of the horizon to the other, a little at a
-        time.
+        otherwise (Instance23, 364 days, within 6 units and one weekend: up to 2,200 states a
+        day instead of up to 1.4 million), and the row may still move work from one end of the
+        horizon to the other, a little at a time.
 
         Returns:
             The new row, keeping every rule, or None if the programme found none (``row``
