@@ -69,7 +69,9 @@ REACH = (6, 1)
 #: Weight of a weekend worked on one day only, where the weekend demand is at least
 #: WEEKENDS_TIGHT of the most the staff may work on weekends (and the minutes are not tight:
 #: there the lean to longer shifts leads). Instance23, 60 s, seed 0: 23904 with 2, 24771 with
-#: 4, 25917 with 1, 28198 without; Instance19: 3721 against 4161.
+#: 4, 25917 with 1, 28198 without; Instance19: 3721 against 4161. With the near steps too, 4
+#: did better on Instance19 (seeds 0-2: 3448, 3393, 3574 against 3642, 3732, 3536) but worse on
+#: Instance21 (22030, 21984, 22077 against 21930, 21904, 21905) and Instance17 (5748 on seed 2).
 HALF_WEEKEND = 2.0
 WEEKENDS_TIGHT = 0.9
 
