@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from rota.solver import SolveStatus, solve
+import pytest
+
+from rota.solver import SolveStatus, search, solve, sweep
 from rota.solver.greedy import greedy_roster
 from rota.solver.search import _Incumbent, _solve_full, construct
 from rota.ssb.checker import check_roster
@@ -44,3 +46,23 @@ def test_a_bound_above_the_optimum_never_costs_the_roster_in_hand() -> None:
 
     assert _solve_full(problem, best, 10.0, 2, 0, None, None)
     assert best.roster == greedy
+
+
+@pytest.mark.parametrize("whole_days", [84, 28])
+def test_where_no_row_is_taken_whole_only_sweeps_follow_the_greedy(
+    monkeypatch, whole_days: int
+) -> None:
+    # Instance15's 42-day rows are taken whole, unless rows longer than 28 days are not.
+    instance = load_instance(instance_path(15))
+    problem = to_problem(instance)
+    monkeypatch.setattr(sweep, "WHOLE_DAYS", whole_days)
+    phases = []
+    monkeypatch.setattr(
+        search, "improve", lambda problem, roster, *_, **__: phases.append(roster) or roster
+    )
+
+    result = solve(problem, time_limit=4, workers=2, seed=0)
+
+    assert bool(phases) == (whole_days == 84)  # LNS phases only where some row is whole
+    report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
+    assert report.violations == () and report.objective == result.objective
