@@ -445,9 +445,9 @@ def solve(
     lns_phase, sweep_phase = LNS_PHASE, SWEEP_PHASE
     # Where no row is taken whole (every row swept a stretch at a time or near the old row:
     # instances 21 and 23), the LNS gains less a second than the sweeps, and only sweeps
-    # follow. Instance23 at 60 s, seeds 0-2: 22935, 23018, 22481 against 23525, 23502, 22551
-    # with LNS phases between the sweeps; Instance21: 21916, 21898, 21900 against 21930, 21904,
-    # 21905.
+    # follow. Instance23 at 60 s, seeds 0-2: 22935, 23018, 22481, and again 23287, 23387,
+    # 23755, against 23525, 23502, 22551 with LNS phases between the sweeps (a small gain, within
+    # the seeds' spread); Instance21: 21916, 21898, 21900 against 21930, 21904, 21905.
     sweeps_only = not small and bool(sweeper.pricers) and not sweeper.whole
     while True:
         # On the large instances the LNS frees one or two rows of 100 per round; row sweeps
