@@ -1,4 +1,5 @@
-"""The solver on real benchmark instances (the small ones, proved within seconds)."""
+"""The solver on real benchmark instances: the small ones proved within seconds, and the steps a
+larger one takes."""
 
 from __future__ import annotations
 
