@@ -26,6 +26,10 @@ of 3.5 s.
 The same programme re-solves a stretch of a row with the rest held (:meth:`RowPricer.
 price_stretch`, for :mod:`rota.solver.sweep`): it starts from the run that ends the day before
 the stretch and accepts only ends that meet the run starting the day after within the rules.
+It also re-solves a whole row near another (:meth:`RowPricer.price_near`): its states then hold
+only the minute and weekend totals within a few units of the other row's running totals, which
+lets it take on whole rows of a year. The sweeps may also have it weigh each weekend worked on
+one day only (``half``).
 """
 
 from __future__ import annotations
