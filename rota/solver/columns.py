@@ -42,8 +42,9 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -75,6 +76,23 @@ DIVE_ROUNDS = 20
 DIVE_SPREAD = 0.6
 
 
+@dataclass(frozen=True)
+class CellRule:
+    """One branching decision of branch and price: ``employee`` works ``shift`` on ``day``, or
+    does not (``works``); ``shift`` None means any shift (the day worked, or off)."""
+
+    employee: int
+    day: int
+    shift: str | None
+    works: bool
+
+    def admits(self, row: Row) -> bool:
+        """Whether ``row`` (the employee's) keeps this decision."""
+        worked = row[self.day]
+        hit = worked is not None and (self.shift is None or worked == self.shift)
+        return hit == self.works
+
+
 class _Pricer:
     """One employee's pricing problem: a dynamic programme, and CP-SAT where it cannot decide.
 
@@ -94,7 +112,12 @@ class _Pricer:
         self._cells: list[tuple[int, int, cp_model.IntVar]] = []
 
     def price(
-        self, prices: np.ndarray, mu: float, seed: int, deadline: float
+        self,
+        prices: np.ndarray,
+        mu: float,
+        seed: int,
+        deadline: float,
+        rules: tuple[CellRule, ...] = (),
     ) -> tuple[Row | None, float]:
         """A row of least reduced cost under cover duals ``prices``, and a bound on the cheapest.
 
@@ -103,12 +126,16 @@ class _Pricer:
             mu: The employee's convexity dual.
             seed: CP-SAT random seed.
             deadline: ``time.monotonic()`` value to stop at.
+            rules: Branching decisions the row must keep (only where the programme prices the
+                employee's rows exactly).
 
         Returns:
             A row (None if none was found in time) and a proven lower bound on
             ``cost(row) - duals of its cells`` over all the employee's rows.
         """
         cost = self.requests - prices
+        if rules:
+            return self._price_within(cost, rules)
         if self.rows.usable:
             row, low = self.rows.price(cost)
             bound = low + self.on_total
@@ -122,6 +149,32 @@ class _Pricer:
                 if priced - mu < -EPSILON or bound >= priced - EPSILON:
                     return row, bound
         return self._price_exactly(cost, seed, deadline)
+
+    def _price_within(
+        self, cost: np.ndarray, rules: tuple[CellRule, ...]
+    ) -> tuple[Row | None, float]:
+        """The programme's cheapest row that keeps ``rules``: the cells ruled out are not
+        allowed, and the cells ruled in are made cheaper by more than any row costs, so the
+        cheapest row works them all if any row keeping the rules does."""
+        allowed = self.rows.allowed.copy()
+        forced = cost.copy()
+        big = 2.0 * (float(np.abs(cost).sum()) + 1.0)
+        musts = 0
+        for rule in rules:
+            cells = slice(None) if rule.shift is None else self.rows.index[rule.shift]
+            if not rule.works:
+                allowed[rule.day, cells] = False
+                continue
+            musts += 1
+            if rule.shift is not None:
+                keep = bool(allowed[rule.day, cells])
+                allowed[rule.day, :] = False
+                allowed[rule.day, cells] = keep
+            forced[rule.day, cells] -= big
+        row, low = self.rows.price(forced, allowed=allowed)
+        if row is None or not all(rule.admits(row) for rule in rules):
+            return None, math.inf  # no row keeps the rules (the programme is exact here)
+        return row, low + big * musts + self.on_total
 
     def _price_exactly(
         self, cost: np.ndarray, seed: int, deadline: float
@@ -187,6 +240,8 @@ class ColumnGeneration:
         self._in_lp: list[dict[Row, pywraplp.Variable]] = []
         # Employees whose row a dive has fixed: no other row of theirs may take a value.
         self._fixed: dict[int, Row] = {}
+        # Branch and price's decisions per employee: only rows keeping them may take a value.
+        self._rules: dict[int, tuple[CellRule, ...]] = {}
         # Per employee, the request price of each (day, shift type) cell and the on-request
         # total: a row's request cost is the total plus the prices of the cells it works.
         self._requests = request_prices(problem)
@@ -239,9 +294,10 @@ class ColumnGeneration:
         for rows in self.pool:
             one = solver.Constraint(1, 1)
             convexity.append(one)
-            if not rows:
-                # No row known yet: a stand-in that covers nothing at a prohibitive cost keeps
-                # the LP feasible. Extra columns only relax the master, so the bound stays valid.
+            if not rows or not integer:
+                # No row known yet (or none keeping branch and price's decisions): a stand-in
+                # that covers nothing at a prohibitive cost keeps the LP feasible. Extra
+                # columns only relax the master, so the bound stays valid.
                 stand_in = solver.NumVar(0, solver.infinity(), "")
                 objective.SetCoefficient(stand_in, self._prohibitive)
                 one.SetCoefficient(stand_in, 1)
@@ -294,6 +350,8 @@ class ColumnGeneration:
                         posted[row] = self._post_row(
                             self._lp, self._convexity[e], self._cover, row, cost, False
                         )
+                        if not self._keeps_rules(e, row):
+                            posted[row].SetBounds(0, 0)
         if self._lp.Solve() != pywraplp.Solver.OPTIMAL:
             raise RuntimeError("the master LP has no optimum")  # every pool row is feasible
         pi = {key: line.dual_value() for key, line in self._cover.items()}
@@ -328,7 +386,14 @@ class ColumnGeneration:
         prices[self._cover_cells] = duals
         free = [e for e in range(len(self._pricers)) if e not in self._fixed]
         jobs = [
-            pool.submit(self._pricers[e].price, prices, mu[e], seed + self.rounds, deadline)
+            pool.submit(
+                self._pricers[e].price,
+                prices,
+                mu[e],
+                seed + self.rounds,
+                deadline,
+                self._rules.get(e, ()),
+            )
             for e in free
         ]
         results = [job.result() for job in jobs]
@@ -382,6 +447,53 @@ class ColumnGeneration:
                 if added == 0 or self.bound >= math.ceil(value - EPSILON):
                     break
         return self.bound
+
+    def _keeps_rules(self, e: int, row: Row) -> bool:
+        return all(rule.admits(row) for rule in self._rules.get(e, ()))
+
+    def restrict(self, rules: Iterable[CellRule]) -> None:
+        """Hold the LP to rows keeping ``rules`` (branch and price's decisions at a node),
+        replacing the decisions held before; pricing then generates only such rows.
+
+        Only for problems whose every row the programme prices exactly (the rows it cannot
+        price exactly would go to CP-SAT, which knows nothing of the decisions).
+        """
+        grouped: dict[int, list[CellRule]] = {}
+        for rule in rules:
+            grouped.setdefault(rule.employee, []).append(rule)
+        new = {e: tuple(mine) for e, mine in grouped.items()}
+        if self._lp is None:
+            self._solve_lp()
+        changed = {e for e in new.keys() | self._rules.keys() if new.get(e) != self._rules.get(e)}
+        self._rules = new
+        for e in changed:
+            for row, var in self._in_lp[e].items():
+                var.SetBounds(0, self._lp.infinity() if self._keeps_rules(e, row) else 0)
+
+    def settle(
+        self, pool: ThreadPoolExecutor, seed: int, deadline: float, cutoff: float
+    ) -> tuple[float, list[dict[Row, float]]]:
+        """Generate rows under the decisions held until no row improves the LP, or until the
+        bound reaches ``cutoff``, or until ``deadline``.
+
+        Returns:
+            A lower bound on any roster keeping the decisions (``math.inf`` if none does;
+            below the LP value if cut short by the deadline), and the LP's value of each
+            employee's rows (those with a value).
+        """
+        bound = -math.inf
+        while True:
+            value, added, lagrangian = self._round(pool, seed, deadline)
+            bound = max(bound, lagrangian)
+            if added == 0:
+                bound = max(bound, value)
+            if added == 0 or bound >= cutoff or time.monotonic() >= deadline:
+                break
+        values = [
+            {row: x for row, var in mine.items() if (x := var.solution_value()) > EPSILON}
+            for mine in self._in_lp
+        ]
+        return bound, values
 
     def dive(
         self,

@@ -422,8 +422,13 @@ class RowPricer:
             or self._counted(self.limits, self.days, self.states * self.days)[0] >= 0
         )
 
-    def price(self, cost: np.ndarray, half: float = 0.0) -> tuple[Row | None, float]:
+    def price(
+        self, cost: np.ndarray, half: float = 0.0, allowed: np.ndarray | None = None
+    ) -> tuple[Row | None, float]:
         """The cheapest row under ``cost`` (shape days x types) and a lower bound on its price.
+
+        ``allowed`` narrows the cells the employee may work (days x types; within their own,
+        which it must not widen): branch and price bans cells this way.
 
         Returns:
             The row (None when no row keeping every rule was found) and a lower bound on the
@@ -432,7 +437,7 @@ class RowPricer:
         start = (0, max(self.min_rest, 1))
         path, bound = self._solve(
             cost,
-            self.allowed,
+            self.allowed if allowed is None else allowed,
             self.limits,
             (self.low, self.high, self.max_weekends),
             0,
