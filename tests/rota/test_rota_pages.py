@@ -124,6 +124,9 @@ def test_a_rota_is_defined_built_edited_and_published_through_its_pages(app, cli
     run = db.session.scalar(sa.select(RotaSolveRun))
     progress = client.get(f"/workforce/rota-runs/{run.id}/progress").get_data(as_text=True)
     assert "Finished" in progress and 'data-testid="grid"' in progress
+    # One registrar, one week: the solver proves its rota the cheapest possible.
+    assert run.solver_status == "OPTIMAL" and run.bound == run.best_objective
+    assert "proven the cheapest rota these rules allow" in progress
     page = client.get(path).get_data(as_text=True)
     assert "Amara Okafor" in page and "Every safe-working rule is kept" in page
     # 32 h after a weekday of leave: two nights of 12.5 h.
