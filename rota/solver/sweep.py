@@ -24,8 +24,9 @@ Where the weekend demand nearly uses up the weekends the staff may work (Instanc
 weekend shifts against at most 4,850, with every employee at their most weekends), a weekend
 worked on one day only wastes what is scarce, and single-row moves cannot see it: the day it
 leaves is covered by someone else's weekend. There the sweeps weigh every such weekend at
-``HALF_WEEKEND``, in the rows they price and in the rows they keep: a row may cost a little more
-if it works fewer half weekends, and the sweep keeps the cheapest roster it meets.
+``HALF_WEEKEND`` (``HALF_WEEKEND_WHOLE`` where every row is taken whole), in the rows they price
+and in the rows they keep: a row may cost a little more if it works fewer half weekends, and the
+sweep keeps the cheapest roster it meets.
 
 With two or more threads, rows are priced at once (the programme releases the GIL); each is
 weighed again against the cover as it is when its price comes back.
@@ -68,11 +69,15 @@ REACH = (6, 1)
 
 #: Weight of a weekend worked on one day only, where the weekend demand is at least
 #: WEEKENDS_TIGHT of the most the staff may work on weekends (and the minutes are not tight:
-#: there the lean to longer shifts leads). Instance23, 60 s, seed 0: 23904 with 2, 24771 with
-#: 4, 25917 with 1, 28198 without; Instance19: 3721 against 4161. With the near steps too, 4
-#: did better on Instance19 (seeds 0-2: 3448, 3393, 3574 against 3642, 3732, 3536) but worse on
-#: Instance21 (22030, 21984, 22077 against 21930, 21904, 21905) and Instance17 (5748 on seed 2).
+#: there the lean to longer shifts leads): HALF_WEEKEND where rows are swept a stretch at a time
+#: or near the old row, HALF_WEEKEND_WHOLE where every row is taken whole. Instance23, 60 s,
+#: seed 0: 23904 with 2, 24771 with 4, 25917 with 1, 28198 without; Instance19: 3721 against
+#: 4161. With the near steps too, 4 did worse on Instance21 (22030, 21984, 22077 against 21930,
+#: 21904, 21905) but better where rows are whole: seeds 0-2, run in turn, Instance19 3563,
+#: 3681, 3398 against 3895, 3863, 3711, Instance15 4374, 4554, 4802 against 4664, 4548, 4999,
+#: and Instance17 still proven optimal on all three (25, 40, 26 s; 11, 26, 40 s with 2).
 HALF_WEEKEND = 2.0
+HALF_WEEKEND_WHOLE = 4.0
 WEEKENDS_TIGHT = 0.9
 
 
@@ -132,7 +137,8 @@ class RowSweep:
         most = sum(2 * min(emp.max_weekends, weekends) for emp in problem.employees)
         demand = sum(c.requirement for c in problem.covers if c.day % 7 >= 5)
         tight = lean == 0 and demand >= WEEKENDS_TIGHT * most
-        self.half = HALF_WEEKEND if tight else 0.0
+        weight = HALF_WEEKEND_WHOLE if self.whole and not self.stretches else HALF_WEEKEND
+        self.half = weight if tight else 0.0
         self.wanted = np.zeros(shape)
         self.under = np.zeros(shape)
         self.over = np.zeros(shape)

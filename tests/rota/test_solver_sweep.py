@@ -197,10 +197,14 @@ def weekend_pair(requirement: int) -> Problem:
     )
 
 
-def test_weekends_are_weighed_only_where_the_staff_barely_have_enough() -> None:
+def test_weekends_are_weighed_only_where_the_staff_barely_have_enough(monkeypatch) -> None:
     # Four weekend shifts, or two, against the four that two weekends hold.
-    assert RowSweep(weekend_pair(requirement=2)).half == sweep.HALF_WEEKEND > 0
+    assert RowSweep(weekend_pair(requirement=2)).half == sweep.HALF_WEEKEND_WHOLE
     assert RowSweep(weekend_pair(requirement=1)).half == 0
+    # Rows swept a stretch at a time weigh half weekends less than rows taken whole.
+    monkeypatch.setattr(sweep, "WHOLE_DAYS", 0)
+    assert RowSweep(weekend_pair(requirement=2)).half == sweep.HALF_WEEKEND
+    assert sweep.HALF_WEEKEND_WHOLE > sweep.HALF_WEEKEND > 0
 
 
 @pytest.mark.parametrize("scarce", [True, False])
