@@ -73,9 +73,11 @@ REACH = (6, 1)
 #: or near the old row, HALF_WEEKEND_WHOLE where every row is taken whole. Instance23, 60 s,
 #: seed 0: 23904 with 2, 24771 with 4, 25917 with 1, 28198 without; Instance19: 3721 against
 #: 4161. With the near steps too, 4 did worse on Instance21 (22030, 21984, 22077 against 21930,
-#: 21904, 21905) but better where rows are whole: seeds 0-2, run in turn, Instance19 3563,
-#: 3681, 3398 against 3895, 3863, 3711, Instance15 4374, 4554, 4802 against 4664, 4548, 4999,
-#: and Instance17 still proven optimal on all three (25, 40, 26 s; 11, 26, 40 s with 2).
+#: 21904, 21905) but better where rows are whole: seeds 0-4, run in turn, Instance19 3563,
+#: 3681, 3398, 3596, 3657 against 3895, 3863, 3711, 3627, 3624 (medians 3596 and 3711),
+#: Instance15 4374, 4554, 4802, 4480, 5094 against 4664, 4548, 4999, 4475, 4800 (medians 4554
+#: and 4664: within the noise), and Instance17 still proven optimal on seeds 0-2 (25, 40, 26 s;
+#: 11, 26, 40 s with 2). A weight of 8: Instance19 3795, 3743, 3615, Instance15 4783, 4459, 4765.
 HALF_WEEKEND = 2.0
 HALF_WEEKEND_WHOLE = 4.0
 WEEKENDS_TIGHT = 0.9
