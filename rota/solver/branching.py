@@ -24,10 +24,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from rota.solver.columns import EPSILON, CellRule, ColumnGeneration
+from rota.solver.columns import EPSILON, CellRule, ColumnGeneration, Row
+from rota.solver.pricing import prices_exactly
 from rota.solver.problem import Roster
-
-Row = tuple[str | None, ...]
 
 
 class BranchAndPrice:
@@ -36,9 +35,15 @@ class BranchAndPrice:
     Args:
         columns: Column generation whose every row the programme prices exactly (its pool and
             LP are shared: rows generated in the tree stay in the pool).
+
+    Raises:
+        ValueError: If some employee's rows are not priced exactly: their pricing would go to
+            CP-SAT, which knows nothing of the tree's decisions, and the bounds would not hold.
     """
 
     def __init__(self, columns: ColumnGeneration) -> None:
+        if not prices_exactly(columns.problem):
+            raise ValueError("branch and price needs every row priced exactly by the programme")
         self.columns = columns
         self.nodes = 0
         # Decisions of the nodes still to search, each with its parent's bound.

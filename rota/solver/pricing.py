@@ -317,6 +317,13 @@ class _Band(NamedTuple):
     width_w: int
 
 
+def prices_exactly(problem: Problem) -> bool:
+    """Whether the programme prices every employee's whole row exactly (see
+    :attr:`RowPricer.exact`): column generation then needs no CP-SAT, and branch and price may
+    hold its decisions in the programme."""
+    return all(RowPricer(problem, e).exact for e in range(len(problem.employees)))
+
+
 def request_prices(problem: Problem) -> list[np.ndarray]:
     """Per employee, each (day, shift type) cell's request price: what working it costs
     (off-requests) less what it saves (on-requests), summed over repeated requests.

@@ -42,7 +42,7 @@ from rota.solver.lns import NeighbourhoodPicker, improve
 from rota.solver.local import LocalSearch
 from rota.solver.model import RosterModel
 from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
-from rota.solver.pricing import RowPricer
+from rota.solver.pricing import prices_exactly
 from rota.solver.problem import Problem, Roster
 from rota.solver.result import SolveResult, SolveStatus, roster_cost, roster_penalties
 from rota.solver.sweep import RowSweep
@@ -360,7 +360,7 @@ def solve(
     small = n_vars <= SMALL_MODEL_MAX_VARS and problem.days <= SMALL_MODEL_MAX_DAYS
     # Larger instances whose rows the programme prices exactly converge in column generation
     # too (Instance17, 56 days: in 3-5 s), and their dives lead.
-    exact = all(RowPricer(problem, e).exact for e in range(len(problem.employees)))
+    exact = prices_exactly(problem)
     diving = small or exact
 
     def left() -> float:

@@ -6,16 +6,18 @@ import math
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from rota.solver import roster_cost, solve
+from rota.solver import solve
 from rota.solver.branching import BranchAndPrice
 from rota.solver.columns import CellRule, ColumnGeneration, _Pricer
 from rota.solver.greedy import greedy_roster
 from rota.solver.pricing import RowPricer, request_prices
 from rota.solver.problem import Employee, Problem, ShiftType
 from rota.solver.result import SolveStatus
+from rota.solver.search import _Incumbent
 from rota.ssb.checker import check_roster
 from rota.ssb.instance import SsbInstance, instance_path, load_instance, to_problem
 from tests.rota.test_solver_columns import FAR, _optimum, grid
@@ -23,21 +25,7 @@ from tests.rota.test_solver_pricing import cheapest_by_cp_sat
 from tests.rota.test_solver_property import instances
 
 
-class _Best:
-    """The best roster a search has offered, as the solver's incumbent keeps it."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.problem = problem
-        self.roster = None
-        self.cost: int | None = None
-
-    def offer(self, roster) -> None:
-        cost = roster_cost(self.problem, roster)
-        if self.cost is None or cost < self.cost:
-            self.roster, self.cost = roster, cost
-
-
-def _search(problem: Problem, best: _Best) -> BranchAndPrice:
+def _search(problem: Problem, best: _Incumbent) -> BranchAndPrice:
     """Column generation to convergence, then the whole tree, from ``best``."""
     greedy, failed = greedy_roster(problem, 0)
     columns = ColumnGeneration(problem, [] if failed else [greedy])
@@ -141,7 +129,7 @@ def test_a_searched_tree_ends_at_the_proven_optimum(instance: SsbInstance) -> No
     assume(all(RowPricer(problem, e).exact for e in range(len(problem.employees))))
     optimum = _optimum(instance)
     assume(optimum is not None)
-    best = _Best(problem)
+    best = _Incumbent(problem)
 
     tree = _search(problem, best)
 
@@ -149,7 +137,7 @@ def test_a_searched_tree_ends_at_the_proven_optimum(instance: SsbInstance) -> No
     assert best.cost == tree.bound(best.cost) == optimum
     assert check_roster(instance, grid(best.roster)).violations == ()
     # From a roster one dearer than the optimum, the tree closes no node that holds it.
-    dearer = _Best(problem)
+    dearer = _Incumbent(problem)
     dearer.cost = optimum + 1
     assert _search(problem, dearer).done
     assert dearer.cost == optimum
@@ -158,7 +146,7 @@ def test_a_searched_tree_ends_at_the_proven_optimum(instance: SsbInstance) -> No
 def test_branch_and_price_proves_instance5_optimal_at_1143() -> None:
     instance = load_instance(instance_path(5))
     problem = to_problem(instance)
-    best = _Best(problem)
+    best = _Incumbent(problem)
 
     tree = _search(problem, best)
 
@@ -177,7 +165,7 @@ def test_from_a_roster_one_above_the_best_known_the_tree_finds_instance7s_1056()
     # bound is below 1056 must be searched, and the roster of 1056 is found and proven.
     instance = load_instance(instance_path(7))
     problem = to_problem(instance)
-    best = _Best(problem)
+    best = _Incumbent(problem)
     best.cost = 1057
 
     tree = _search(problem, best)
@@ -189,7 +177,7 @@ def test_from_a_roster_one_above_the_best_known_the_tree_finds_instance7s_1056()
 
 def test_a_tree_cut_short_proves_no_more_than_its_open_nodes() -> None:
     problem = to_problem(load_instance(instance_path(9)))
-    best = _Best(problem)
+    best = _Incumbent(problem)
     greedy, _ = greedy_roster(problem, 0)
     columns = ColumnGeneration(problem, [greedy])
     bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=200)
@@ -200,6 +188,19 @@ def test_a_tree_cut_short_proves_no_more_than_its_open_nodes() -> None:
     assert not tree.done  # Instance9's LP (405.7) is far below its optimum 439
     assert tree.bound(best.cost) <= 439
     assert bound == 406  # the open nodes' bounds are at least the root's
+
+
+def test_a_tree_refuses_rows_the_programme_cannot_price_exactly() -> None:
+    # Two per-type maxima below the horizon: the second is left to multipliers.
+    problem = Problem(
+        days=7,
+        shifts=(ShiftType("D", 480), ShiftType("N", 600)),
+        employees=(Employee("A", max_shifts={"D": 2, "N": 2}),),
+    )
+    columns = ColumnGeneration(problem, [])
+
+    with pytest.raises(ValueError, match="priced exactly"):
+        BranchAndPrice(columns)
 
 
 def test_the_solver_proves_instance5_optimal() -> None:
