@@ -67,3 +67,28 @@ def test_where_no_row_is_taken_whole_only_sweeps_follow_the_greedy(
     assert bool(phases) == (whole_days == 84)  # LNS phases only where some row is whole
     report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
     assert report.violations == () and report.objective == result.objective
+
+
+@pytest.mark.parametrize("most_variables", [8_000, 6_000])
+def test_instance15_turns_to_rows_priced_by_the_programme_alone_after_its_sweeps(
+    monkeypatch, most_variables: int
+) -> None:
+    # Instance15 has 6,726 shift variables: over the small instances' limit, and every row
+    # is taken whole by the sweeps but several per-type maxima bind.
+    instance = load_instance(instance_path(15))
+    problem = to_problem(instance)
+    monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", most_variables)
+    built = []
+    real = search.ColumnGeneration
+    monkeypatch.setattr(
+        search,
+        "ColumnGeneration",
+        lambda *args, **kwargs: built.append(kwargs) or real(*args, **kwargs),
+    )
+
+    result = solve(problem, time_limit=6, workers=2, seed=0)
+
+    assert built == ([{"programme_only": True}] if most_variables == 8_000 else [])
+    report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
+    assert report.violations == () and report.objective == result.objective
+    assert result.bound <= result.objective

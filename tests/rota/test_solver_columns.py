@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import random
 import time
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
 from rota.solver import roster_cost
-from rota.solver.columns import ColumnGeneration
-from rota.solver.greedy import greedy_roster
+from rota.solver.columns import ColumnGeneration, _Pricer
+from rota.solver.greedy import greedy_roster, row_keeps_rules
 from rota.solver.model import RosterModel
 from rota.solver.params import make_solver
 from rota.ssb.checker import check_roster
@@ -141,3 +142,60 @@ def test_dives_reach_rosters_that_keep_every_rule_and_cost_no_less_than_the_boun
             continue  # an employee the LP has no row for yet
         assert check_roster(instance, grid(roster)).violations == ()
         assert roster_cost(problem, roster) >= bound
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(instances())
+def test_rows_priced_by_the_programme_alone_keep_every_rule_and_bound_the_optimum(
+    instance: SsbInstance,
+) -> None:
+    # The random instances limit several shift types per employee, where rows would otherwise
+    # go to CP-SAT pricing.
+    optimum = _optimum(instance)
+    problem = to_problem(instance)
+    greedy, failed = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [] if failed else [greedy], programme_only=True)
+
+    with patch.object(_Pricer, "_price_exactly", side_effect=AssertionError("CP-SAT pricing")):
+        bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=30)
+        relaxed = columns.lp_value
+        roster = columns.dive(time.monotonic() + FAR, workers=2, share=0.5, rounds=3)
+
+    for emp, rows in zip(problem.employees, columns.pool, strict=True):
+        assert all(row_keeps_rules(problem, emp, row) for row in rows)
+    if optimum is not None:
+        assert bound <= optimum
+    if roster is not None:
+        assert all(row in columns.pool[e] for e, row in enumerate(roster))
+        assert check_roster(instance, grid(roster)).violations == ()
+        assert roster_cost(problem, roster) >= bound
+        # The dive's fixings are undone: the LP is the relaxation again.
+        columns.run(time.monotonic() + FAR, workers=2, max_rounds=1)
+        assert columns.lp_value <= relaxed + 1e-6
+
+
+def test_a_dive_fixing_many_rows_at_once_reaches_a_roster_of_instance15() -> None:
+    instance = load_instance(instance_path(15))
+    problem = to_problem(instance)
+    greedy, _ = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [greedy], programme_only=True)
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=15)
+    steps = []
+    fix_many = ColumnGeneration._fix_many
+    with patch.object(
+        ColumnGeneration,
+        "_fix_many",
+        lambda self, free, share: steps.append(len(free)) or fix_many(self, free, share),
+    ):
+        roster = columns.dive(time.monotonic() + FAR, workers=2, share=0.5, rounds=2)
+
+    assert roster is not None
+    assert check_roster(instance, grid(roster)).violations == ()
+    assert roster_cost(problem, roster) >= bound
+    # Instance15's 45 employees fixed in far fewer steps than one row a step.
+    assert len(steps) < 20 and steps[0] == 45
