@@ -38,7 +38,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from rota.solver.branching import BranchAndPrice
-from rota.solver.columns import ColumnGeneration
+from rota.solver.columns import DIVE_ROUNDS, ColumnGeneration
 from rota.solver.greedy import greedy_roster
 from rota.solver.lns import NeighbourhoodPicker, improve
 from rota.solver.local import LocalSearch
@@ -232,24 +232,30 @@ def _dive(
     rng: random.Random,
     sweep: Callable[[Roster, float], Roster],
     log: Callable[[str], None] | None,
+    share: float | None = None,
+    rounds: int = DIVE_ROUNDS,
+    polish: float = DIVE_SWEEP,
 ) -> None:
     """Dives from the converged LP until ``until``, until a roster meets the bound, or until
     ``DIVE_PATIENCE`` dives in a row find nothing better.
 
     The first dive follows the LP's largest values; the others fix any row near the largest
-    at random, so they differ, and each starts from the pool the earlier ones grew. A dive may
-    end a person short on a cell the rows fixed last could not cover; a short sweep of its rows
-    mends what one row can.
+    at random, so they differ, and each starts from the pool the earlier ones grew (with
+    ``share``, every dive fixes at once every row of at least that value: see
+    :meth:`ColumnGeneration.dive`, as ``rounds``). A dive may end a person short on a cell the
+    rows fixed last could not cover; ``polish`` seconds of row sweeps mend what one row can.
     """
     dives = since_better = 0
     while time.monotonic() < until and not best.proved and since_better < DIVE_PATIENCE:
-        dived = columns.dive(until, workers, seed, rng=rng if dives else None)
+        dived = columns.dive(
+            until, workers, seed, rng=rng if dives else None, share=share, rounds=rounds
+        )
         if dived is None:
             break
         dives += 1
         before = best.cost
         best.offer(dived)
-        best.offer(sweep(dived, min(until, time.monotonic() + DIVE_SWEEP)))
+        best.offer(sweep(dived, min(until, time.monotonic() + polish)))
         since_better = 0 if before is None or best.cost < before else since_better + 1
         if log:
             log(
@@ -265,12 +271,12 @@ def _dive_from_lp(
     until: float,
     workers: int,
     seed: int,
+    rng: random.Random,
     sweep: Callable[[Roster, float], Roster],
     log: Callable[[str], None] | None,
 ) -> None:
     """Column generation priced by the programme alone from the incumbent's rows, then dives
-    from its LP until ``until``, each polished by row sweeps; no dive unless the LP converged
-    by ``columns_until``.
+    from its LP until ``until``; no dive unless the LP converged by ``columns_until``.
 
     Rows priced this way keep every rule but may not be the cheapest where several per-type
     maxima bind (Instance15: the LP settles at 3919-4031 where CP-SAT pricing takes it to 3824
@@ -284,20 +290,19 @@ def _dive_from_lp(
         if log:
             log(f"columns (programme only): no convergence, lp {columns.lp_value:.2f}")
         return
-    dives = 0
-    while time.monotonic() < until:
-        dived = columns.dive(until, workers, seed, share=LP_DIVE_FIX, rounds=LP_DIVE_ROUNDS)
-        if dived is None:
-            break
-        dives += 1
-        best.offer(dived)
-        swept = sweep(dived, min(until, time.monotonic() + LP_DIVE_SWEEP))
-        best.offer(swept)
-        if log:
-            log(
-                f"columns (programme only): dive {dives}, roster {roster_cost(problem, dived)}, "
-                f"swept {roster_cost(problem, swept)}, best {best.cost}"
-            )
+    _dive(
+        columns,
+        best,
+        until,
+        workers,
+        seed,
+        rng,
+        sweep,
+        log,
+        share=LP_DIVE_FIX,
+        rounds=LP_DIVE_ROUNDS,
+        polish=LP_DIVE_SWEEP,
+    )
 
 
 def _branch(
@@ -528,6 +533,7 @@ def solve(
                         started + LP_DIVE_SHARE * time_limit,
                         workers,
                         seed,
+                        rng,
                         sweep,
                         log,
                     )
