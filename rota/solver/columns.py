@@ -101,7 +101,9 @@ class _Pricer:
 
     The programme (:mod:`rota.solver.pricing`) finds the cheapest row in milliseconds unless a
     per-type maximum binds; then, and for employees whose state space is too large for it, the
-    one-employee CP-SAT model (built on first use, its objective set per round) decides.
+    one-employee CP-SAT model (built on first use, its objective set per round) decides;
+    with ``programme_only`` the programme's row stands (it keeps every rule, perhaps not the
+    cheapest) and employees too large for the programme get no row.
     """
 
     def __init__(

@@ -109,7 +109,8 @@ FINAL_SHARE = 0.4
 #: (one at a time): 4262, 4279, 4129, 4231, 4088 and 4137, 4450, 4157, 4354, 4378 (medians
 #: 4231 and 4354) against 4374, 4554, 4802, 4480, 5094 without (median 4554): the LP converges
 #: in 10-15 s, at 3919-4031, and the dives' swept rosters (4470-5089) lead the LNS to rosters
-#: it did not reach before. Instance19 (9,728) is left out: from its sweeps'
+#: it did not reach before (where CP-SAT priced the rows, the LP took 74 s to settle, at
+#: 3824). Instance19 (9,728) is left out: from its sweeps'
 #: roster the LP stayed at the roster's cost for 25 rounds and had not converged after 18 s
 #: (3676; the run ended at 4003 against 3563 without). Instance13 (39,936; 120 employees) took
 #: 40 s to converge, at 1349.
@@ -262,47 +263,6 @@ def _dive(
                 f"columns: dive {dives}, roster {roster_cost(columns.problem, dived)}, "
                 f"best {best.cost}"
             )
-
-
-def _dive_from_lp(
-    problem: Problem,
-    best: _Incumbent,
-    columns_until: float,
-    until: float,
-    workers: int,
-    seed: int,
-    rng: random.Random,
-    sweep: Callable[[Roster, float], Roster],
-    log: Callable[[str], None] | None,
-) -> None:
-    """Column generation priced by the programme alone from the incumbent's rows, then dives
-    from its LP until ``until``; no dive unless the LP converged by ``columns_until``.
-
-    Rows priced this way keep every rule but may not be the cheapest where several per-type
-    maxima bind (Instance15: the LP settles at 3919-4031 where CP-SAT pricing takes it to 3824
-    in 74 s), so its bound is weak; its LP still leads the dives far from where the sweeps and
-    the LNS stall, and a dive fixes every row the LP is fairly sure of at once.
-    """
-    columns = ColumnGeneration(problem, [best.roster], programme_only=True)
-    columns.run(columns_until, workers, seed, log)
-    best.bound = max(best.bound, columns.bound)
-    if time.monotonic() >= columns_until:
-        if log:
-            log(f"columns (programme only): no convergence, lp {columns.lp_value:.2f}")
-        return
-    _dive(
-        columns,
-        best,
-        until,
-        workers,
-        seed,
-        rng,
-        sweep,
-        log,
-        share=LP_DIVE_FIX,
-        rounds=LP_DIVE_ROUNDS,
-        polish=LP_DIVE_SWEEP,
-    )
 
 
 def _branch(
@@ -525,18 +485,6 @@ def solve(
                 if log:
                     log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
                 best.offer(swept)
-                if n_vars <= LP_DIVE_MAX_VARS and len(sweeper.whole) == len(problem.employees):
-                    _dive_from_lp(
-                        problem,
-                        best,
-                        started + LP_COLUMNS_SHARE * time_limit,
-                        started + LP_DIVE_SHARE * time_limit,
-                        workers,
-                        seed,
-                        rng,
-                        sweep,
-                        log,
-                    )
             else:
                 # One-cell moves: they clear most of what the greedy rows leave short or over
                 # in seconds, where each CP-SAT neighbourhood costs 0.1-0.3 s.
@@ -551,6 +499,30 @@ def solve(
         polish = LocalSearch(problem, best.roster)
         polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
         best.offer(polish.roster())
+    every_row_whole = len(sweeper.whole) == len(problem.employees)
+    if not diving and best.roster is not None and n_vars <= LP_DIVE_MAX_VARS and every_row_whole:
+        # Rows priced by the programme alone keep every rule but may not be the cheapest,
+        # so the bound is weak; the LP still leads the dives far from where the sweeps
+        # and the LNS stall.
+        priced = ColumnGeneration(problem, [best.roster], programme_only=True)
+        columns_until = started + LP_COLUMNS_SHARE * time_limit
+        priced.run(columns_until, workers, seed, log)
+        best.bound = max(best.bound, priced.bound)
+        if time.monotonic() < columns_until:  # the LP converged
+            until = started + LP_DIVE_SHARE * time_limit
+            _dive(
+                priced,
+                best,
+                until,
+                workers,
+                seed,
+                rng,
+                sweep,
+                log,
+                share=LP_DIVE_FIX,
+                rounds=LP_DIVE_ROUNDS,
+                polish=LP_DIVE_SWEEP,
+            )
     if best.roster is None:
         return result()
 
