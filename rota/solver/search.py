@@ -18,8 +18,9 @@
    four-week stretch of it, in turn replaced by the cheapest given the others, by the pricing
    programme), or the pure-Python local search of :mod:`rota.solver.local` where no employee's
    state space allows sweeps. On mid-sized instances whose every row the sweeps take whole
-   (Instance15), column generation priced by the programme alone then starts from the sweeps'
-   roster, and dives from its LP, each polished by sweeps, lead the search to better rosters.
+   (Instance15), the first sweeps are short and column generation priced by the programme
+   alone then starts from their roster; dives from its LP, each polished by sweeps, lead the
+   search to better rosters.
 3. Rostering-aware LNS (:mod:`rota.solver.lns`, two one-worker sub-solves at once) for the
    rest of the time, in phases: on small instances each followed by a second of row sweeps and
    a recombination of the pool with the incumbent's and the sweeps' rows; on the others by row
@@ -100,23 +101,30 @@ FIRST_SHARE = 0.5
 FINAL_SHARE = 0.4
 
 #: The larger instances with up to this many shift variables, whose every row the programme
-#: takes whole but not every row exactly (Instance15, 6,726), turn after the first sweeps to
-#: column generation priced by the programme alone, from the sweeps' roster, until
-#: LP_COLUMNS_SHARE of the time limit, and, if its LP converged by then, to dives from the LP
-#: until LP_DIVE_SHARE (each dive fixing every row of value LP_DIVE_FIX or more at once, with
-#: up to LP_DIVE_ROUNDS rounds between fixings, and polished by LP_DIVE_SWEEP seconds of row
-#: sweeps), before the LNS and sweeps as before. Instance15 at 60 s, seeds 0-4, run twice
-#: (one at a time): 4262, 4279, 4129, 4231, 4088 and 4137, 4450, 4157, 4354, 4378 (medians
-#: 4231 and 4354) against 4374, 4554, 4802, 4480, 5094 without (median 4554): the LP converges
-#: in 10-15 s, at 3919-4031, and the dives' swept rosters (4470-5089) lead the LNS to rosters
-#: it did not reach before (where CP-SAT priced the rows, the LP took 74 s to settle, at
-#: 3824). Instance19 (9,728) is left out: from its sweeps'
-#: roster the LP stayed at the roster's cost for 25 rounds and had not converged after 18 s
-#: (3676; the run ended at 4003 against 3563 without). Instance13 (39,936; 120 employees) took
-#: 40 s to converge, at 1349.
+#: takes whole but not every row exactly (Instance15, 6,726), give the first row sweeps only
+#: LP_SWEEP_SHARE of the time left, then turn to column generation priced by the programme
+#: alone, from the sweeps' roster, until LP_COLUMNS_SHARE of the time limit, and, if its LP
+#: converged by then, to dives from the LP until LP_DIVE_SHARE (each dive fixing every row of
+#: value LP_DIVE_FIX or more at once, with up to LP_DIVE_ROUNDS rounds between fixings, and
+#: polished by LP_DIVE_SWEEP seconds of row sweeps), before the LNS and sweeps as before.
+#: Instance15 at 60 s, seeds 0-4, run twice (one at a time), with the first sweeps' usual share
+#: and dives until 85%: 4262, 4279, 4129, 4231, 4088 and 4137, 4450, 4157, 4354, 4378 (medians
+#: 4231 and 4354) against 4374, 4554, 4802, 4480, 5094 without the path (median 4554): the LP
+#: converges in 10-15 s, at 3919-4031, and the dives' swept rosters (4470-5089) lead the LNS to
+#: rosters it did not reach before (where CP-SAT priced the rows, the LP took 74 s to settle,
+#: at 3824). The first sweeps took 15 s of the minute there, to 5868; in 5 s they reach
+#: 5914-6197 and the LP settles as low (3963-4137). With 6 s of first sweeps, seeds 0-9: dives
+#: until 70% 4130, 4152, 4149, 4194, 4248, 4264, 4249, 4233, 4136, 4138 (median 4173, none
+#: above 4264); until 55% 4054, 4054, 4738, 4025, 4336, 4231, 4463, 4236, 4055, 4051 (median
+#: 4143 but three above 4300: too little LNS after an unlucky dive); until 85% (seeds 0-4) 4243,
+#: 3991, 4140, 4270, 4278. Instance19 (9,728) is left out: from its sweeps' roster the LP stayed
+#: at the roster's cost for 25 rounds and had not converged after 18 s (3676; the run ended at
+#: 4003 against 3563 without), nor after 40 s from 5 s of sweeps (3768). Instance13 (39,936;
+#: 120 employees) took 40 s to converge, at 1349.
 LP_DIVE_MAX_VARS = 8_000
+LP_SWEEP_SHARE = 0.1
 LP_COLUMNS_SHARE = 0.6
-LP_DIVE_SHARE = 0.85
+LP_DIVE_SHARE = 0.7
 LP_DIVE_FIX = 0.5
 LP_DIVE_ROUNDS = 5
 LP_DIVE_SWEEP = 2.0
@@ -457,6 +465,8 @@ def solve(
             return result(SolveStatus.INFEASIBLE)
         if best.proved:
             return result()
+    every_row_whole = len(sweeper.whole) == len(problem.employees)
+    priced_lp = not diving and n_vars <= LP_DIVE_MAX_VARS and every_row_whole
     if best.roster is None:
         # The greedy builds most rows in seconds; CP-SAT, one employee at a time and stopping
         # at the first row, does the rest (it needs 0.4-2 s per Instance23 employee, so it
@@ -481,7 +491,8 @@ def solve(
             if sweeper.pricers:
                 # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
                 # the local search took 16 s to reach 93526 (load ~2).
-                swept = sweep(roster, time.monotonic() + SWEEP_SHARE * left())
+                share = LP_SWEEP_SHARE if priced_lp else SWEEP_SHARE
+                swept = sweep(roster, time.monotonic() + share * left())
                 if log:
                     log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
                 best.offer(swept)
@@ -499,8 +510,7 @@ def solve(
         polish = LocalSearch(problem, best.roster)
         polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
         best.offer(polish.roster())
-    every_row_whole = len(sweeper.whole) == len(problem.employees)
-    if not diving and best.roster is not None and n_vars <= LP_DIVE_MAX_VARS and every_row_whole:
+    if priced_lp and best.roster is not None:
         # Rows priced by the programme alone keep every rule but may not be the cheapest,
         # so the bound is weak; the LP still leads the dives far from where the sweeps
         # and the LNS stall.
