@@ -98,11 +98,10 @@ def test_instance15_turns_to_rows_priced_by_the_programme_alone_after_short_swee
 
     priced = most_variables == 8_000
     assert built == ([{"programme_only": True}] if priced else [])
-    # On that path the first sweeps are short: the LP, not the sweeps, leads from there.
-    if priced:
-        assert allowed[0] <= search.LP_SWEEP_SHARE * 6
-    else:
-        assert allowed[0] >= 0.8 * search.SWEEP_SHARE * 6
+    # On that path the first sweeps are short: the LP, not the sweeps, leads from there. Off
+    # it they get three times as long (less what the greedy took, hence the margin).
+    short = search.LP_SWEEP_SHARE * 6
+    assert allowed[0] <= short if priced else allowed[0] > 2 * short
     report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
     assert report.violations == () and report.objective == result.objective
     assert result.bound <= result.objective
