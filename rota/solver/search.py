@@ -249,10 +249,11 @@ def _dive(
     ``DIVE_PATIENCE`` dives in a row find nothing better.
 
     The first dive follows the LP's largest values; the others fix any row near the largest
-    at random, so they differ, and each starts from the pool the earlier ones grew (with
-    ``share``, every dive fixes at once every row of at least that value: see
-    :meth:`ColumnGeneration.dive`, as ``rounds``). A dive may end a person short on a cell the
-    rows fixed last could not cover; ``polish`` seconds of row sweeps mend what one row can.
+    at random, so they differ, and each starts from the pool the earlier ones grew. With
+    ``share`` every step fixes at once every row of at least that value (see
+    :meth:`ColumnGeneration.dive`, as for ``rounds``), with no random choice: those dives differ
+    only by the pool. A dive may end a person short on a cell the rows fixed last could not
+    cover; ``polish`` seconds of row sweeps mend what one row can.
     """
     dives = since_better = 0
     while time.monotonic() < until and not best.proved and since_better < DIVE_PATIENCE:

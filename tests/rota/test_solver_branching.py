@@ -14,7 +14,7 @@ from rota.solver import solve
 from rota.solver.branching import BranchAndPrice
 from rota.solver.columns import CellRule, ColumnGeneration, _Pricer
 from rota.solver.greedy import greedy_roster
-from rota.solver.pricing import RowPricer, request_prices
+from rota.solver.pricing import RowPricer, prices_exactly, request_prices
 from rota.solver.problem import Employee, Problem, ShiftType
 from rota.solver.result import SolveStatus
 from rota.solver.search import _Incumbent
@@ -126,7 +126,7 @@ def test_rows_priced_under_decisions_keep_them_and_are_the_cheapest_that_do(
 @given(instances())
 def test_a_searched_tree_ends_at_the_proven_optimum(instance: SsbInstance) -> None:
     problem = to_problem(instance)
-    assume(all(RowPricer(problem, e).exact for e in range(len(problem.employees))))
+    assume(prices_exactly(problem))
     optimum = _optimum(instance)
     assume(optimum is not None)
     best = _Incumbent(problem)
