@@ -35,9 +35,10 @@ bound above it), or at its deadline; the LP stalls on instances with many employ
 the programme leaves several per-type maxima to multipliers and CP-SAT prices, so the search in
 :mod:`rota.solver.search` uses it where the full model also leads, and where every row is
 priced exactly. With ``programme_only`` the programme alone prices every row: where a per-type
-maximum binds its row under multipliers keeps every rule but may not be the cheapest, so the LP
-may settle above the true one and the bound is weak, but rounds stay fast (Instance15: 10-15 s
-to settle, where CP-SAT pricing took 74 s); the search dives from that LP on mid-sized instances.
+maximum it does not count binds, its row under multipliers keeps every rule but may not be the
+cheapest, so the LP may settle above the true one, but rounds stay fast (Instance15: 11-17 s to
+settle, at the true 3823.7 with a bound of 3824 now that the programme counts both its nights,
+where CP-SAT pricing took 74 s); the search dives from that LP on mid-sized instances.
 """
 
 from __future__ import annotations

@@ -14,14 +14,17 @@ row is a path through the days; what the rules need to know about the path so fa
 A dynamic programme over those states finds the cheapest row keeping all of them in
 milliseconds (compiled by numba), where the one-employee CP-SAT model takes a tenth of a second
 on Instance13. The per-type maxima are what the states hold least well: they may count the
-shifts of one limited type (the states then multiply by its maximum plus one, so its maximum
-holds exactly), and the other maxima are priced in by Lagrangian multipliers, raised while the
-row breaks one; a row that still breaks one is not returned. Every value the programme gives
+shifts of up to two limited types (the states then multiply by each maximum plus one, so those
+maxima hold exactly), and the other maxima are priced in by Lagrangian multipliers, raised while
+the row breaks one; a row that still breaks one is not returned. Every value the programme gives
 for a multiplier is a lower bound on the employee's least reduced cost (the relaxation of a
 minimum), so the bound column generation proves stays valid whatever the rows. Counting the one
 limited type of instances 5, 7 and 9 let column generation converge without CP-SAT pricing:
 Instance9 in 1.2 s instead of 9.6 s (428 CP-SAT pricing solves), Instance7 in 0.5 s instead
-of 3.5 s.
+of 3.5 s. Counting two (Instance15's nights, n1 and n2, whose demand exceeds what the staff may
+work, so both maxima bind in nearly every row the duals ask for) let its LP settle at the true
+3823.7 with a proven bound of 3824 in 11-17 s, where with one counted it settled at 3920-4130
+and proved 2000-2400.
 
 The same programme re-solves a stretch of a row with the rest held (:meth:`RowPricer.
 price_stretch`, for :mod:`rota.solver.sweep`): it starts from the run that ends the day before
@@ -51,6 +54,15 @@ Row = tuple[str | None, ...]
 #: 19 ms a row); Instance21's rows need 4.3 to 21 million, Instance23's 4.9 to 516 million.
 MAX_WORK = 6_000_000
 
+#: Most per-type maxima the states count at once (each multiplies them by its maximum plus
+#: one); the rest are priced in by multipliers.
+MAX_COUNTED = 2
+
+#: Most states times days the programme takes on when it counts types: counting Instance15's
+#: two nights (maxima 4 and 3) multiplies its 550,000 by 20, to 5.6 ms a row against 2.9 ms
+#: with one counted.
+COUNT_WORK = 15_000_000
+
 #: Rounds of multiplier updates for the per-type maxima before giving up on a row.
 LAGRANGE_ROUNDS = 8
 
@@ -67,7 +79,7 @@ _HORIZON_END = -2
 _SIGNATURE = (
     "Tuple((float64, int64[:]))(float64[:, :], int64[:], boolean[:, :], boolean[:, :], "
     "int64[:], int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, "
-    "boolean, int64, int64, boolean[:], int64[:], int64, int64[:], int64, float64)"
+    "boolean, int64[:], int64[:], boolean[:, :], int64[:], int64, int64[:], int64, float64)"
 )
 
 
@@ -90,8 +102,8 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     next_shift: int,
     next_run: int,
     next_to_end: bool,
-    counted: int,
-    most: int,
+    counted: np.ndarray,
+    most: np.ndarray,
     counted_on: np.ndarray,
     base_m: np.ndarray,
     width_m: int,
@@ -129,13 +141,13 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
             else the type index worked.
         next_run: Length of the run (of work or rest) starting the day after.
         next_to_end: Whether that run reaches the end of the horizon.
-        counted: A type whose shifts the states count (-1 for none): its maximum then holds
-            exactly, not through a multiplier.
-        most: The most shifts of ``counted`` within the stretch.
-        counted_on: Whether the employee may work ``counted`` on each day of the stretch. The
-            counted type has its own step after the other types', so that their loop stays
-            as tight as without counting (with a test for the counted type inside it, row
-            sweeps priced 16% fewer rows a second on Instance15).
+        counted: The types whose shifts the states count (none, one or two): their maxima then
+            hold exactly, not through multipliers.
+        most: The most shifts of each ``counted`` type within the stretch.
+        counted_on: Whether the employee may work each ``counted`` type on each day of the
+            stretch (days x counted). The counted types have their own step after the other
+            types', so that their loop stays as tight as without counting (with a test for the
+            counted type inside it, row sweeps priced 16% fewer rows a second on Instance15).
         base_m: The minute units held by the states' first minutes index before each day
             (``days + 1`` values): the states hold minutes from ``base_m[d]`` to ``base_m[d] +
             width_m - 1``. All zeros and ``width_m = high + 1`` hold every total; a band
@@ -154,9 +166,14 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
     kinds = forbid.shape[0]
     rest_cap = max(min_rest, 1)
     runs = max(max_run, rest_cap) + 1
-    # The states' last index tallies weekends worked and, when a type is counted, its shifts:
-    # tally = weekends * counts + shifts of the counted type (weekends from base_w).
-    counts = most + 1 if counted >= 0 else 1
+    # The states' last index tallies weekends worked and the shifts of each counted type:
+    # tally = weekends * counts + sum over counted types k of shifts_k * stride[k] (weekends
+    # from base_w), where the shifts of type k range over most[k] + 1 values.
+    stride = np.ones(len(counted), dtype=np.int64)
+    counts = 1
+    for k in range(len(counted) - 1, -1, -1):
+        stride[k] = counts
+        counts *= most[k] + 1
     tallies = width_w * counts
     shape = (kinds + 1, runs, width_m, tallies)
     value = np.full(shape, _INF)
@@ -249,25 +266,27 @@ def _cheapest_path(  # noqa: PLR0912, PLR0913, PLR0915 - one tight loop nest, co
                                 state = new_k * s1 + new_run * s2 + new_m * s3 + new_t
                                 pred[d, state] = origin
                                 took[d, state] = s
-                        # The counted type, while its maximum is not reached. Written out again
-                        # rather than shared with the loop above: as an inlined helper taking
-                        # the state as a tuple, sweeps priced a quarter of the rows a second
-                        # (Instance15, one thread, 10 s: 606-624 rows against 2100-2674).
-                        if counted < 0 or not counted_on[d] or t % counts == most:
-                            continue
-                        if last > 0 and forbid[last - 1, counted]:
-                            continue
-                        new_m = rest_m + units[counted]
-                        if new_m > next_top or new_m < 0:
-                            continue
-                        candidate = here + cost[d, counted]
-                        new_k = kind[counted] + 1
-                        tally = new_t + 1
-                        if candidate < nxt[new_k, new_run, new_m, tally]:
-                            nxt[new_k, new_run, new_m, tally] = candidate
-                            state = new_k * s1 + new_run * s2 + new_m * s3 + tally
-                            pred[d, state] = origin
-                            took[d, state] = counted
+                        # The counted types, while their maxima are not reached. Written out
+                        # again rather than shared with the loop above: as an inlined helper
+                        # taking the state as a tuple, sweeps priced a quarter of the rows a
+                        # second (Instance15, one thread, 10 s: 606-624 rows against 2100-2674).
+                        for k in range(len(counted)):
+                            c = counted[k]
+                            if not counted_on[d, k] or (t // stride[k]) % (most[k] + 1) == most[k]:
+                                continue
+                            if last > 0 and forbid[last - 1, c]:
+                                continue
+                            new_m = rest_m + units[c]
+                            if new_m > next_top or new_m < 0:
+                                continue
+                            candidate = here + cost[d, c]
+                            new_k = kind[c] + 1
+                            tally = new_t + stride[k]
+                            if candidate < nxt[new_k, new_run, new_m, tally]:
+                                nxt[new_k, new_run, new_m, tally] = candidate
+                                state = new_k * s1 + new_run * s2 + new_m * s3 + tally
+                                pred[d, state] = origin
+                                took[d, state] = c
         value, nxt = nxt, value
     best, at = _INF, -1
     end = offset + days  # the day after the stretch
@@ -388,8 +407,8 @@ class RowPricer:
         self.runs = max(self.max_run, self.min_rest, 1) + 1
         self.states = self._states(max(self.high, 0), self.max_weekends)
         self.days = days
-        # Some type limited below the horizon: the states count one of them (the one that
-        # broke its maximum most often under the multipliers), the rest are priced in by
+        # Some types limited below the horizon: the states count up to two of them (those that
+        # broke their maxima most often under the multipliers), the rest are priced in by
         # multipliers.
         self._limited = [s for s in range(types) if 0 < self.limits[s] < days]
         self.count = count
@@ -421,13 +440,11 @@ class RowPricer:
     @property
     def exact(self) -> bool:
         """Whether the programme prices every whole row exactly: it can take the row on and
-        counts the one per-type maximum that could bind, if any (no multipliers needed)."""
-        if not self.usable or len(self._limited) > 1:
+        counts every per-type maximum that could bind, if any (no multipliers needed)."""
+        if not self.usable:
             return False
-        return (
-            not self._limited
-            or self._counted(self.limits, self.days, self.states * self.days)[0] >= 0
-        )
+        counted, _ = self._counted(self.limits, self.days, self.states * self.days)
+        return len(counted) == len(self._limited)
 
     def price(
         self, cost: np.ndarray, half: float = 0.0, allowed: np.ndarray | None = None
@@ -570,19 +587,28 @@ class RowPricer:
             d += step
         return kind, length if step > 0 else min(length, cap)
 
-    def _counted(self, limits: np.ndarray, days: int, work: int) -> tuple[int, int]:
-        """The limited type the states count over ``days`` (-1 for none) and its maximum there.
+    def _counted(self, limits: np.ndarray, days: int, work: int) -> tuple[list[int], list[int]]:
+        """The limited types the states count over ``days`` (up to ``MAX_COUNTED``, those
+        broken most often under the multipliers first) and their maxima there.
 
         Counting multiplies the states by the maximum plus one, so a type is counted only while
-        the programme stays within ``MAX_WORK``, and only where its maximum could bind.
+        the programme stays within ``COUNT_WORK``, and only where its maximum could bind.
         """
-        binding = [s for s in self._limited if limits[s] < days]
-        if not binding or not self.count:
-            return -1, 0
-        counted = max(binding, key=lambda s: self._broken[s])
-        most = int(limits[counted])
-        if work * (most + 1) > MAX_WORK:
-            return -1, 0
+        if not self.count:
+            return [], []
+        binding = sorted(
+            (s for s in self._limited if limits[s] < days), key=lambda s: -self._broken[s]
+        )
+        counted: list[int] = []
+        most: list[int] = []
+        for s in binding:
+            if len(counted) == MAX_COUNTED:
+                break
+            if work * (int(limits[s]) + 1) > COUNT_WORK:
+                continue
+            work *= int(limits[s]) + 1
+            counted.append(s)
+            most.append(int(limits[s]))
         return counted, most
 
     def _solve(
@@ -597,7 +623,7 @@ class RowPricer:
         band: _Band | None = None,
         half: float = 0.0,
     ) -> tuple[np.ndarray | None, float]:
-        """The programme, with one per-type maximum counted by the states and the others
+        """The programme, with up to two per-type maxima counted by the states and the others
         priced in by multipliers; the states hold every total, or only those of ``band``."""
         low, high, max_weekends = totals
         last = before[0] and int(self.kind[before[0] - 1]) + 1  # the day before, as a kind
@@ -607,9 +633,8 @@ class RowPricer:
             band = _Band(none, high + 1, none, max_weekends + 1)
         work = (len(self.kind_forbid) + 1) * self.runs * band.width_m * band.width_w * days
         counted, most = self._counted(limits, days, work)
-        counted_on = np.zeros(days, dtype=np.bool_)
-        if counted >= 0:
-            counted_on = allowed[:, counted].copy()
+        counted_on = allowed[:, counted].copy()
+        if counted:
             allowed = allowed.copy()
             allowed[:, counted] = False
         penalty = np.zeros(len(self.ids))
@@ -634,8 +659,8 @@ class RowPricer:
                 after[0],
                 after[1],
                 after[2],
-                counted,
-                most,
+                np.array(counted, dtype=np.int64),
+                np.array(most, dtype=np.int64),
                 counted_on,
                 band.base_m,
                 band.width_m,

@@ -512,9 +512,10 @@ def solve(
         polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
         best.offer(polish.roster())
     if priced_lp and best.roster is not None:
-        # Rows priced by the programme alone keep every rule but may not be the cheapest,
-        # so the bound is weak; the LP still leads the dives far from where the sweeps
-        # and the LNS stall.
+        # Rows priced by the programme alone keep every rule but may not be the cheapest
+        # where a maximum it does not count binds (on Instance15 it counts both binding
+        # ones: its bound, 3824, is the true LP's); the LP leads the dives far from where the
+        # sweeps and the LNS stall.
         priced = ColumnGeneration(problem, [best.roster], programme_only=True)
         columns_until = started + LP_COLUMNS_SHARE * time_limit
         priced.run(columns_until, workers, seed, log)

@@ -191,11 +191,12 @@ def test_a_tree_cut_short_proves_no_more_than_its_open_nodes() -> None:
 
 
 def test_a_tree_refuses_rows_the_programme_cannot_price_exactly() -> None:
-    # Two per-type maxima below the horizon: the second is left to multipliers.
+    # Three per-type maxima below the horizon: the states count two, the third is left to
+    # multipliers.
     problem = Problem(
         days=7,
-        shifts=(ShiftType("D", 480), ShiftType("N", 600)),
-        employees=(Employee("A", max_shifts={"D": 2, "N": 2}),),
+        shifts=(ShiftType("D", 480), ShiftType("L", 480), ShiftType("N", 600)),
+        employees=(Employee("A", max_shifts={"D": 2, "L": 2, "N": 2}),),
     )
     columns = ColumnGeneration(problem, [])
 

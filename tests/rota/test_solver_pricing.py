@@ -246,15 +246,46 @@ def test_a_stretch_meets_the_rest_of_its_row_within_the_rules(case: str) -> None
     )
 
 
-def test_rows_are_priced_exactly_with_at_most_one_maximum_below_the_horizon() -> None:
+def three_types(days: int, **contract) -> Problem:
+    return Problem(
+        days=days,
+        shifts=(
+            ShiftType("D", 480),
+            ShiftType("L", 480, frozenset({"D"})),
+            ShiftType("N", 600, frozenset({"D", "L"})),
+        ),
+        employees=(Employee("A", **contract),),
+    )
+
+
+def test_rows_are_priced_exactly_with_at_most_two_maxima_below_the_horizon() -> None:
     one_limit = one_employee(14, max_shifts={"N": 2})
-    two_limits = one_employee(14, max_shifts={"N": 2, "D": 5})
+    two_limits = three_types(14, max_shifts={"N": 2, "L": 3})
+    three_limits = three_types(14, max_shifts={"N": 2, "L": 3, "D": 5})
     no_limit = one_employee(14)
 
     assert RowPricer(one_limit, 0).exact
     assert RowPricer(no_limit, 0).exact
-    assert not RowPricer(two_limits, 0).exact  # the second is left to multipliers
+    assert RowPricer(two_limits, 0).exact
+    assert not RowPricer(three_limits, 0).exact  # the third is left to multipliers
     assert not RowPricer(one_limit, 0, count=False).exact
+
+
+def test_the_states_count_two_binding_maxima_so_the_row_is_the_cheapest_and_proven() -> None:
+    # Lates and nights both pay more than days and both maxima bind: with one counted, the
+    # multiplier on the other swings between too many and too few; with both counted, the row
+    # takes its three lates and two nights and proves it.
+    problem = three_types(14, max_shifts={"N": 2, "L": 3}, max_consecutive=5, min_days_off=2)
+    pay = np.full((14, 3), -1.0)
+    pay[:, 1] = -6.0
+    pay[:, 2] = -9.0
+    pay[3, 2] = -4.0  # one night pays less: the nights taken are not just any two
+
+    row, bound = RowPricer(problem, 0).price(pay)
+
+    assert row is not None and row.count("N") == 2 and row.count("L") == 3
+    assert row_keeps_rules(problem, problem.employees[0], row)
+    assert price_of(problem, row, pay) == bound == cheapest_by_cp_sat(problem, 0, pay)
 
 
 def running_totals(problem: Problem, row) -> tuple[list[int], list[int]]:
