@@ -551,7 +551,9 @@ class ColumnGeneration:
             rounds: Most rounds of column generation between two steps.
 
         Returns:
-            The roster the dive reached, or None if ``deadline`` came first.
+            The roster the dive reached (if ``deadline`` came first, its fixed rows and the
+            LP's largest row of each employee left), or None if the deadline came before the
+            pricing problems were built or some employee has no row in the LP.
         """
         if not self.problem.employees or not self._prepare(deadline):
             return None
@@ -568,9 +570,16 @@ class ColumnGeneration:
                     fixed = self._fix_many(free, share) if share else self._fix_surest(free, rng)
                     if not fixed:
                         break
-            if len(self._fixed) < len(self.pool):
-                return None
-            return tuple(self._fixed[e] for e in range(len(self.pool)))
+            rows = dict(self._fixed)
+            for e in range(len(self.pool)):
+                if e not in rows:
+                    # Cut short by the deadline: the LP's largest row of each employee left
+                    # (every row keeps its employee's rules, so any choice of rows is a roster).
+                    largest = self._largest(e)
+                    if largest is None:
+                        return None
+                    rows[e] = largest[1]
+            return tuple(rows[e] for e in range(len(self.pool)))
         finally:
             for e in self._fixed:
                 for var in self._in_lp[e].values():
@@ -598,12 +607,7 @@ class ColumnGeneration:
         """Fix the largest row of every ``free`` employee whose value is at least ``share``, or
         else of the tenth of them whose largest rows are largest; False if they have no rows
         in the LP yet."""
-        largest: dict[int, tuple[float, Row]] = {}
-        for e in free:
-            for row, var in self._in_lp[e].items():
-                x = var.solution_value()
-                if x > largest.get(e, (-1.0, row))[0]:
-                    largest[e] = (x, row)
+        largest = {e: mine for e in free if (mine := self._largest(e)) is not None}
         if not largest:
             return False
         order = sorted(largest, key=lambda e: -largest[e][0])
@@ -611,6 +615,12 @@ class ColumnGeneration:
         for e in take:
             self._fix(e, largest[e][1])
         return True
+
+    def _largest(self, e: int) -> tuple[float, Row] | None:
+        """Employee ``e``'s row of largest value in the LP's last solution, with its value;
+        None if the LP has no row of theirs yet."""
+        values = [(var.solution_value(), row) for row, var in self._in_lp[e].items()]
+        return max(values, key=lambda pair: pair[0], default=None)
 
     def _fix(self, e: int, row: Row) -> None:
         """Fix employee ``e``'s row: no other row of theirs may take a value."""

@@ -120,6 +120,22 @@ def test_a_dive_follows_the_lp_of_instance11_to_its_proven_optimum_3443() -> Non
     assert abs(columns.lp_value - relaxed) < 1e-6
 
 
+def test_a_dive_cut_short_by_its_deadline_still_gives_a_roster_of_the_lps_largest_rows() -> None:
+    instance = load_instance(instance_path(5))
+    problem = to_problem(instance)
+    greedy, _ = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [greedy])
+    columns.run(time.monotonic() + FAR, workers=2, max_rounds=100)
+    largest = [
+        max(mine.items(), key=lambda pair: pair[1].solution_value())[0] for mine in columns._in_lp
+    ]
+
+    roster = columns.dive(time.monotonic(), workers=2)  # the deadline has passed
+
+    assert roster == tuple(largest)
+    assert check_roster(instance, grid(roster)).violations == ()
+
+
 @settings(
     max_examples=20,
     deadline=None,
