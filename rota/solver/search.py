@@ -117,7 +117,12 @@ FINAL_SHARE = 0.4
 #: until 70% 4130, 4152, 4149, 4194, 4248, 4264, 4249, 4233, 4136, 4138 (median 4173, none
 #: above 4264); until 55% 4054, 4054, 4738, 4025, 4336, 4231, 4463, 4236, 4055, 4051 (median
 #: 4143 but three above 4300: too little LNS after an unlucky dive); until 85% (seeds 0-4) 4243,
-#: 3991, 4140, 4270, 4278. Instance19 (9,728) is left out: from its sweeps' roster the LP stayed
+#: 3991, 4140, 4270, 4278. Since the programme counts both of Instance15's binding night
+#: maxima, its LP settles at the true 3823.7 in 11-17 s and proves 3824; seeds 0-4 then ended at
+#: 4171, 4073, 4151, 4181, 4178, and with no first sweeps at 3955, 4056, 3964, 4260, 4356 (seeds
+#: 5-9: 4052, 4066, 4259, 4269, 4280; median of ten 4163: noise). A dive with 20 rounds between
+#: fixings of rows of 0.8 or more reaches 4150-4250 (4056-4152 swept) but takes 35-48 s.
+#: Instance19 (9,728) is left out: from its sweeps' roster the LP stayed
 #: at the roster's cost for 25 rounds and had not converged after 18 s (3676; the run ended at
 #: 4003 against 3563 without), nor after 40 s from 5 s of sweeps (3768). Instance13 (39,936;
 #: 120 employees) took 40 s to converge, at 1349.
