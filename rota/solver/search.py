@@ -18,9 +18,9 @@
    four-week stretch of it, in turn replaced by the cheapest given the others, by the pricing
    programme), or the pure-Python local search of :mod:`rota.solver.local` where no employee's
    state space allows sweeps. On mid-sized instances whose every row the sweeps take whole
-   (Instance15), the first sweeps are short and column generation priced by the programme
-   alone then starts from their roster; dives from its LP, each polished by sweeps, lead the
-   search to better rosters.
+   (Instance15), column generation priced by the programme alone starts from the greedy rows
+   instead, with no sweeps first; dives from its LP, each polished by sweeps, lead the search
+   to better rosters.
 3. Rostering-aware LNS (:mod:`rota.solver.lns`, two one-worker sub-solves at once) for the
    rest of the time, in phases: on small instances each followed by a second of row sweeps and
    a recombination of the pool with the incumbent's and the sweeps' rows; on the others by row
@@ -101,37 +101,34 @@ FIRST_SHARE = 0.5
 FINAL_SHARE = 0.4
 
 #: The larger instances with up to this many shift variables, whose every row the programme
-#: takes whole but not every row exactly (Instance15, 6,726), give the first row sweeps only
-#: LP_SWEEP_SHARE of the time left, then turn to column generation priced by the programme
-#: alone, from the sweeps' roster, until LP_COLUMNS_SHARE of the time limit, and, if its LP
-#: converged by then, to dives from the LP until LP_DIVE_SHARE (each dive fixing every row of
-#: value LP_DIVE_FIX or more at once, with up to LP_DIVE_ROUNDS rounds between fixings, and
-#: polished by LP_DIVE_SWEEP seconds of row sweeps), before the LNS and sweeps as before.
-#: Instance15 at 60 s, seeds 0-4, run twice (one at a time), with the first sweeps' usual share
-#: and dives until 85%: 4262, 4279, 4129, 4231, 4088 and 4137, 4450, 4157, 4354, 4378 (medians
-#: 4231 and 4354) against 4374, 4554, 4802, 4480, 5094 without the path (median 4554): the LP
-#: converges in 10-15 s, at 3919-4031, and the dives' swept rosters (4470-5089) lead the LNS to
-#: rosters it did not reach before (where CP-SAT priced the rows, the LP took 74 s to settle,
-#: at 3824). The first sweeps took 15 s of the minute there, to 5868; in 5 s they reach
-#: 5914-6197 and the LP settles as low (3963-4137). With 6 s of first sweeps, seeds 0-9: dives
-#: until 70% 4130, 4152, 4149, 4194, 4248, 4264, 4249, 4233, 4136, 4138 (median 4173, none
-#: above 4264); until 55% 4054, 4054, 4738, 4025, 4336, 4231, 4463, 4236, 4055, 4051 (median
-#: 4143 but three above 4300: too little LNS after an unlucky dive); until 85% (seeds 0-4) 4243,
-#: 3991, 4140, 4270, 4278. Since the programme counts both of Instance15's binding night
-#: maxima, its LP settles at the true 3823.7 in 11-17 s and proves 3824; seeds 0-4 then ended at
-#: 4171, 4073, 4151, 4181, 4178, and with no first sweeps at 3955, 4056, 3964, 4260, 4356 (seeds
-#: 5-9: 4052, 4066, 4259, 4269, 4280; median of ten 4163: noise). A dive with 20 rounds between
-#: fixings of rows of 0.8 or more reaches 4150-4250 (4056-4152 swept) but takes 35-48 s.
-#: Instance19 (9,728) is left out: from its sweeps' roster the LP stayed
-#: at the roster's cost for 25 rounds and had not converged after 18 s (3676; the run ended at
-#: 4003 against 3563 without), nor after 40 s from 5 s of sweeps (3768). Instance13 (39,936;
-#: 120 employees) took 40 s to converge, at 1349.
+#: takes whole but not every row exactly (Instance15, 6,726), turn from the greedy rows straight
+#: to column generation priced by the programme alone, until LP_COLUMNS_SHARE of the time limit,
+#: and, if its LP converged by then, to dives from the LP until LP_DIVE_SHARE (each dive fixing
+#: every row of value LP_DIVE_FIX or more at once, or else the largest tenth, with up to
+#: LP_DIVE_ROUNDS rounds between fixings, and polished by LP_DIVE_SWEEP seconds of row sweeps),
+#: before the LNS and sweeps as before. Instance15 at 60 s, one run at a time:
+#:
+#: * Where the programme counted one of the two binding night maxima, the LP settled at
+#:   3919-4137, and dives fixing rows of 0.5 or more with 5 rounds between took the run from a
+#:   median of 4554 (seeds 0-4, without the path) to 4231-4354, and with the first sweeps cut
+#:   from 30% of the time left to 10%, and dives until 70%, to 4173 (seeds 0-9: 4130-4264).
+#: * Counting both, the LP settles at the true 3823.7 in 11-17 s and proves 3824; the same
+#:   settings then ended at 4171, 4073, 4151, 4181, 4178 (seeds 0-4), and with no first sweeps
+#:   at a median of 4163 (seeds 0-9: 3955-4356). Its dives with 5 rounds between fixings reach
+#:   only 5100-6400 (about 4260 swept). With 20 rounds between fixings of 0.8 or more the LP is
+#:   re-settled before every fixing and a dive reaches 4150-4250 (4056-4152 swept), but takes
+#:   35-48 s: with no first sweeps and dives until 92%, seeds 0-9 ended at 3958, 4137, 3973,
+#:   3939, 4161, 3945, 4034, 4276, 4060, 4063 (median 4047, +5.7% above the best known 3829).
+#:
+#: Instance19 (9,728) is left out: from its sweeps' roster the LP stayed at the roster's cost
+#: for 25 rounds and had not converged after 18 s (3676; the run ended at 4003 against 3563
+#: without), nor after 40 s from 5 s of sweeps (3768). Instance13 (39,936; 120 employees) took
+#: 40 s to converge, at 1349.
 LP_DIVE_MAX_VARS = 8_000
-LP_SWEEP_SHARE = 0.1
 LP_COLUMNS_SHARE = 0.6
-LP_DIVE_SHARE = 0.7
-LP_DIVE_FIX = 0.5
-LP_DIVE_ROUNDS = 5
+LP_DIVE_SHARE = 0.92
+LP_DIVE_FIX = 0.8
+LP_DIVE_ROUNDS = 20
 LP_DIVE_SWEEP = 2.0
 
 #: Most of the remaining time the local search after the greedy may take (it stops sooner when
@@ -494,11 +491,12 @@ def solve(
         )
         if roster is not None:
             best.offer(roster)
-            if sweeper.pricers:
+            if priced_lp:
+                pass  # column generation starts from the greedy rows (see LP_DIVE_MAX_VARS)
+            elif sweeper.pricers:
                 # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
                 # the local search took 16 s to reach 93526 (load ~2).
-                share = LP_SWEEP_SHARE if priced_lp else SWEEP_SHARE
-                swept = sweep(roster, time.monotonic() + share * left())
+                swept = sweep(roster, time.monotonic() + SWEEP_SHARE * left())
                 if log:
                     log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
                 best.offer(swept)
