@@ -538,6 +538,10 @@ def solve(
                 rounds=LP_DIVE_ROUNDS,
                 polish=LP_DIVE_SWEEP,
             )
+        else:
+            # Not settled within a short time limit: sweeps polish the greedy rows before the
+            # LNS, as off this path.
+            best.offer(sweep(best.roster, time.monotonic() + SWEEP_SHARE * left()))
     if best.roster is None:
         return result()
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from rota.solver import SolveStatus, search, solve, sweep
+from rota.solver import SolveStatus, roster_cost, search, solve, sweep
 from rota.solver.greedy import greedy_roster
 from rota.solver.search import _Incumbent, _solve_full, construct
 from rota.ssb.checker import check_roster
@@ -90,11 +90,11 @@ def test_instance15_turns_from_the_greedy_to_rows_priced_by_the_programme_alone(
     monkeypatch.setattr(search, "ColumnGeneration", columns)
     real_sweep = search.RowSweep.sweep
 
-    def sweep(self, roster, until, *args, **kwargs):
+    def sweep_recorded(self, roster, until, *args, **kwargs):
         events.append("sweep")
         return real_sweep(self, roster, until, *args, **kwargs)
 
-    monkeypatch.setattr(search.RowSweep, "sweep", sweep)
+    monkeypatch.setattr(search.RowSweep, "sweep", sweep_recorded)
 
     result = solve(problem, time_limit=6, workers=2, seed=0)
 
@@ -106,3 +106,37 @@ def test_instance15_turns_from_the_greedy_to_rows_priced_by_the_programme_alone(
     report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
     assert report.violations == () and report.objective == result.objective
     assert result.bound <= result.objective
+
+
+def test_instance15_sweeps_the_greedy_rows_when_the_lp_does_not_settle_in_time(
+    monkeypatch,
+) -> None:
+    problem = to_problem(load_instance(instance_path(15)))
+    monkeypatch.setattr(search, "LP_COLUMNS_SHARE", 0.0)  # no time for column generation
+    events = []
+    real = search.ColumnGeneration
+    monkeypatch.setattr(
+        search,
+        "ColumnGeneration",
+        lambda *args, **kwargs: events.append("columns") or real(*args, **kwargs),
+    )
+    real_sweep = search.RowSweep.sweep
+    swept = []
+
+    def sweep_recorded(self, roster, until, *args, **kwargs):
+        events.append("sweep")
+        result = real_sweep(self, roster, until, *args, **kwargs)
+        swept.append((roster_cost(problem, roster), roster_cost(problem, result)))
+        return result
+
+    monkeypatch.setattr(search.RowSweep, "sweep", sweep_recorded)
+    monkeypatch.setattr(
+        search, "improve", lambda problem, roster, *_, **__: events.append("lns") or roster
+    )
+
+    result = solve(problem, time_limit=4, workers=2, seed=0)
+
+    assert events[:3] == ["columns", "sweep", "lns"]
+    greedy, polished = swept[0]
+    assert polished < greedy  # the sweeps, not the LNS, take the greedy rows' first polish
+    assert result.objective <= polished
