@@ -427,6 +427,25 @@ def solve(
         """Wandering row sweeps of ``roster`` until ``until``, on every worker."""
         return sweeper.sweep(roster, until, rng, wander=WANDER, threads=workers)
 
+    def polish_greedy(roster: Roster) -> None:
+        """The first polish of the greedy rows: row sweeps, or the local search where no
+        employee's state space allows sweeps."""
+        if sweeper.pricers:
+            # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
+            # the local search took 16 s to reach 93526 (load ~2).
+            swept = sweep(roster, time.monotonic() + SWEEP_SHARE * left())
+            if log:
+                log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
+            best.offer(swept)
+            return
+        # One-cell moves: they clear most of what the greedy rows leave short or over in
+        # seconds, where each CP-SAT neighbourhood costs 0.1-0.3 s.
+        polish = LocalSearch(problem, roster)
+        polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
+        if log:
+            log(f"local search: cost {best.cost} -> {roster_cost(problem, polish.roster())}")
+        best.offer(polish.roster())
+
     if diving:
         greedy, failed = greedy_roster(problem, seed)
         columns = ColumnGeneration(problem, [] if failed else [greedy])
@@ -491,25 +510,8 @@ def solve(
         )
         if roster is not None:
             best.offer(roster)
-            if priced_lp:
-                pass  # column generation starts from the greedy rows (see LP_DIVE_MAX_VARS)
-            elif sweeper.pricers:
-                # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
-                # the local search took 16 s to reach 93526 (load ~2).
-                swept = sweep(roster, time.monotonic() + SWEEP_SHARE * left())
-                if log:
-                    log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
-                best.offer(swept)
-            else:
-                # One-cell moves: they clear most of what the greedy rows leave short or over
-                # in seconds, where each CP-SAT neighbourhood costs 0.1-0.3 s.
-                polish = LocalSearch(problem, roster)
-                polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
-                if log:
-                    log(
-                        f"local search: cost {best.cost} -> {roster_cost(problem, polish.roster())}"
-                    )
-                best.offer(polish.roster())
+            if not priced_lp:  # there column generation starts from the greedy rows
+                polish_greedy(roster)
     elif best.roster is not None:
         polish = LocalSearch(problem, best.roster)
         polish.descend(time.monotonic() + LOCAL_SHARE * left(), rng)
@@ -539,9 +541,9 @@ def solve(
                 polish=LP_DIVE_SWEEP,
             )
         else:
-            # Not settled within a short time limit: sweeps polish the greedy rows before the
-            # LNS, as off this path.
-            best.offer(sweep(best.roster, time.monotonic() + SWEEP_SHARE * left()))
+            # Not settled within a short time limit: the greedy rows get their first polish
+            # before the LNS, as off this path.
+            polish_greedy(best.roster)
     if best.roster is None:
         return result()
 

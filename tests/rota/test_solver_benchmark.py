@@ -69,6 +69,31 @@ def test_where_no_row_is_taken_whole_only_sweeps_follow_the_greedy(
     assert report.violations == () and report.objective == result.objective
 
 
+def record_columns_and_sweeps(monkeypatch, problem) -> tuple[list, list, list]:
+    """Record, in order, each column generation built ("columns") and each row sweep ("sweep")
+    of the search. Returns the events, the keyword arguments of each column generation, and
+    each sweep's (cost before, cost after)."""
+    events, built, swept = [], [], []
+    real = search.ColumnGeneration
+
+    def columns(*args, **kwargs):
+        built.append(kwargs)
+        events.append("columns")
+        return real(*args, **kwargs)
+
+    real_sweep = search.RowSweep.sweep
+
+    def sweep_recorded(self, roster, until, *args, **kwargs):
+        events.append("sweep")
+        result = real_sweep(self, roster, until, *args, **kwargs)
+        swept.append((roster_cost(problem, roster), roster_cost(problem, result)))
+        return result
+
+    monkeypatch.setattr(search, "ColumnGeneration", columns)
+    monkeypatch.setattr(search.RowSweep, "sweep", sweep_recorded)
+    return events, built, swept
+
+
 @pytest.mark.parametrize("most_variables", [8_000, 6_000])
 def test_instance15_turns_from_the_greedy_to_rows_priced_by_the_programme_alone(
     monkeypatch, most_variables: int
@@ -78,23 +103,7 @@ def test_instance15_turns_from_the_greedy_to_rows_priced_by_the_programme_alone(
     instance = load_instance(instance_path(15))
     problem = to_problem(instance)
     monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", most_variables)
-    built = []
-    events = []  # what the search did, in order
-    real = search.ColumnGeneration
-
-    def columns(*args, **kwargs):
-        built.append(kwargs)
-        events.append("columns")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(search, "ColumnGeneration", columns)
-    real_sweep = search.RowSweep.sweep
-
-    def sweep_recorded(self, roster, until, *args, **kwargs):
-        events.append("sweep")
-        return real_sweep(self, roster, until, *args, **kwargs)
-
-    monkeypatch.setattr(search.RowSweep, "sweep", sweep_recorded)
+    events, built, _ = record_columns_and_sweeps(monkeypatch, problem)
 
     result = solve(problem, time_limit=6, workers=2, seed=0)
 
@@ -113,23 +122,7 @@ def test_instance15_sweeps_the_greedy_rows_when_the_lp_does_not_settle_in_time(
 ) -> None:
     problem = to_problem(load_instance(instance_path(15)))
     monkeypatch.setattr(search, "LP_COLUMNS_SHARE", 0.0)  # no time for column generation
-    events = []
-    real = search.ColumnGeneration
-    monkeypatch.setattr(
-        search,
-        "ColumnGeneration",
-        lambda *args, **kwargs: events.append("columns") or real(*args, **kwargs),
-    )
-    real_sweep = search.RowSweep.sweep
-    swept = []
-
-    def sweep_recorded(self, roster, until, *args, **kwargs):
-        events.append("sweep")
-        result = real_sweep(self, roster, until, *args, **kwargs)
-        swept.append((roster_cost(problem, roster), roster_cost(problem, result)))
-        return result
-
-    monkeypatch.setattr(search.RowSweep, "sweep", sweep_recorded)
+    events, _, swept = record_columns_and_sweeps(monkeypatch, problem)
     monkeypatch.setattr(
         search, "improve", lambda problem, roster, *_, **__: events.append("lns") or roster
     )
