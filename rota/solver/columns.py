@@ -29,6 +29,8 @@ employee, and pay each row's request costs plus the cover penalties of the rows 
   the LP is surest of, generates rows for the other employees under the new duals, and repeats
   until every employee's row is fixed. Where the LP is tight the roster lands near its value:
   Instance11's first dive reaches the optimum 3443, Instance17's dives its optimum 5746.
+  Where the last fixings are costly (Instance15), CP-SAT re-solves the last few employees'
+  rows together instead.
 
 Column generation stops once the bound meets the LP value rounded up (no more rows can raise the
 bound above it), or at its deadline; the LP stalls on instances with many employees, or where
@@ -55,7 +57,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from rota.solver.model import RosterModel
-from rota.solver.params import make_solver
+from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
 from rota.solver.pricing import RowPricer, request_prices
 from rota.solver.problem import Problem, Roster
 
@@ -528,6 +530,8 @@ class ColumnGeneration:
         rng: random.Random | None = None,
         share: float | None = None,
         rounds: int = DIVE_ROUNDS,
+        finish: int = 0,
+        finish_seconds: float = 0.0,
     ) -> Roster | None:
         """A roster by diving: fix the row the LP is surest of, re-generate, repeat.
 
@@ -549,6 +553,10 @@ class ColumnGeneration:
                 at least ``share`` (or else the largest tenth of them): far fewer steps where
                 there are many employees and rows are priced by the programme alone.
             rounds: Most rounds of column generation between two steps.
+            finish: Once this many employees or fewer are left free, or once ``deadline`` is
+                within ``finish_seconds``, CP-SAT re-solves the free employees' rows together,
+                from the LP's largest row of each, instead of fixing more (0: never).
+            finish_seconds: Seconds kept for that last step.
 
         Returns:
             The roster the dive reached (if ``deadline`` came first, its fixed rows and the
@@ -557,15 +565,16 @@ class ColumnGeneration:
         """
         if not self.problem.employees or not self._prepare(deadline):
             return None
+        fixing = deadline - finish_seconds if finish else deadline
         try:
             with ThreadPoolExecutor(max(1, workers)) as pool:
-                while time.monotonic() < deadline:
+                while time.monotonic() < fixing:
                     for _ in range(rounds):
-                        _, added, _ = self._round(pool, seed, deadline)
-                        if added == 0 or time.monotonic() >= deadline:
+                        _, added, _ = self._round(pool, seed, fixing)
+                        if added == 0 or time.monotonic() >= fixing:
                             break
                     free = [e for e in range(len(self.pool)) if e not in self._fixed]
-                    if not free:
+                    if len(free) <= finish:
                         break
                     fixed = self._fix_many(free, share) if share else self._fix_surest(free, rng)
                     if not fixed:
@@ -579,12 +588,36 @@ class ColumnGeneration:
                     if largest is None:
                         return None
                     rows[e] = largest[1]
-            return tuple(rows[e] for e in range(len(self.pool)))
+            roster = tuple(rows[e] for e in range(len(self.pool)))
+            free = [e for e in range(len(self.pool)) if e not in self._fixed]
+            if free and finish:
+                seconds = min(finish_seconds, deadline - time.monotonic())
+                roster = self._finish(roster, free, seconds, workers, seed)
+            return roster
         finally:
             for e in self._fixed:
                 for var in self._in_lp[e].values():
                     var.SetBounds(0, self._lp.infinity())
             self._fixed = {}
+
+    def _finish(
+        self, roster: Roster, free: list[int], seconds: float, workers: int, seed: int
+    ) -> Roster:
+        """The rows of the ``free`` employees re-solved together by CP-SAT, the others held.
+
+        The LP's last fixings are its costliest: on Instance15 its value stays within 0.6% of
+        the relaxation's until ten employees are left, then climbs 12% over the last nine
+        fixings, and the dive's roster lands 35% above it (5175; 4285 after sweeps). With six
+        employees left, CP-SAT's rows for them in 5 s gave 3946 (4 left: 3960, proven optimal
+        for them in 3.4 s; 8 left: 4043).
+        """
+        if seconds <= 0:
+            return roster
+        sub = RosterModel(self.problem, roster, free)
+        solver = make_solver(seconds, workers, seed, FULL_LP_SUBSOLVERS)
+        if solver.solve(sub.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return sub.solution(solver)
+        return roster
 
     def _fix_surest(self, free: list[int], rng: random.Random | None) -> bool:
         """Fix the rows of ``free`` employees the LP takes at one, or else its largest; False

@@ -133,3 +133,57 @@ def test_instance15_sweeps_the_greedy_rows_when_the_lp_does_not_settle_in_time(
     greedy, polished = swept[0]
     assert polished < greedy  # the sweeps, not the LNS, take the greedy rows' first polish
     assert result.objective <= polished
+
+
+class _Clock:
+    """A stand-in for ``time.monotonic`` that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _TimedDives:
+    """Column generation whose every dive takes ``seconds`` of the clock and gives the greedy."""
+
+    def __init__(self, problem, clock: _Clock, seconds: float) -> None:
+        self.problem = problem
+        self.clock = clock
+        self.seconds = seconds
+        self.calls = []
+
+    def dive(self, until, workers, seed, **kwargs):
+        self.calls.append(kwargs)
+        self.clock.now += self.seconds
+        return greedy_roster(self.problem, len(self.calls))[0]
+
+
+@pytest.mark.parametrize(("finish", "dives"), [(6, 2), (0, 3)])
+def test_no_dive_that_finishes_with_cp_sat_starts_with_less_time_than_the_last_took(
+    monkeypatch, finish: int, dives: int
+) -> None:
+    problem = to_problem(load_instance(instance_path(5)))
+    clock = _Clock()
+    monkeypatch.setattr(search.time, "monotonic", clock)
+    columns = _TimedDives(problem, clock, seconds=10.0)
+
+    # 25 s to go and dives of 10 s: a third would start with 5 s left.
+    search._dive(
+        columns,
+        _Incumbent(problem),
+        clock.now + 25,
+        workers=2,
+        seed=0,
+        rng=None,
+        sweep=lambda roster, until: roster,
+        log=None,
+        finish=finish,
+        finish_seconds=5.0,
+    )
+
+    # Cut short, a dive that leaves its last rows to CP-SAT ends far from the LP; without
+    # that last step, dives go on until the time is up, as before.
+    assert len(columns.calls) == dives
+    assert all(call["finish"] == finish for call in columns.calls)

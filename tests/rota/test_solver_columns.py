@@ -136,6 +136,68 @@ def test_a_dive_cut_short_by_its_deadline_still_gives_a_roster_of_the_lps_larges
     assert check_roster(instance, grid(roster)).violations == ()
 
 
+def _priced_by_the_programme(number: int, rounds: int) -> tuple:
+    """Benchmark instance ``number``, its problem, and column generation priced by the
+    programme alone, run from the greedy rows for up to ``rounds`` rounds, with its bound."""
+    instance = load_instance(instance_path(number))
+    problem = to_problem(instance)
+    greedy, _ = greedy_roster(problem, 0)
+    columns = ColumnGeneration(problem, [greedy], programme_only=True)
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=rounds)
+    return instance, problem, columns, bound
+
+
+def _finishes(columns: ColumnGeneration) -> tuple[list, object]:
+    """Record what each dive hands to CP-SAT for its last rows, and what comes back."""
+    finishes = []
+    finish = ColumnGeneration._finish
+
+    def recorded(self, roster, free, seconds, workers, seed):
+        finished = finish(self, roster, free, seconds, workers, seed)
+        finishes.append((roster, list(free), seconds, finished))
+        return finished
+
+    return finishes, patch.object(ColumnGeneration, "_finish", recorded)
+
+
+def test_a_dive_leaves_its_last_rows_to_cp_sat_which_re_solves_them_together() -> None:
+    instance, problem, columns, bound = _priced_by_the_programme(5, rounds=100)
+    finishes, recording = _finishes(columns)
+    few = len(problem.employees) - 1  # CP-SAT takes over after the first fixing
+
+    with recording:
+        roster = columns.dive(
+            time.monotonic() + FAR, workers=2, share=0.8, rounds=3, finish=few, finish_seconds=2
+        )
+
+    assert len(finishes) == 1
+    handed, free, seconds, finished = finishes[0]
+    assert finished == roster and 1 <= len(free) <= few and seconds == 2
+    # The fixed rows stay as the dive fixed them; CP-SAT starts from the LP's largest rows of
+    # the others and never ends dearer.
+    assert all(roster[e] == handed[e] for e in range(len(roster)) if e not in free)
+    assert check_roster(instance, grid(roster)).violations == ()
+    assert bound <= roster_cost(problem, roster) <= roster_cost(problem, handed)
+
+
+def test_a_dive_keeps_its_last_seconds_for_cp_sat() -> None:
+    instance, problem, columns, _ = _priced_by_the_programme(5, rounds=100)
+    rounds_before = columns.rounds
+    finishes, recording = _finishes(columns)
+
+    with recording:
+        # The deadline is nearer than the seconds kept for CP-SAT: no fixing, no round.
+        roster = columns.dive(
+            time.monotonic() + 1, workers=2, share=0.8, finish=3, finish_seconds=5
+        )
+
+    assert columns.rounds == rounds_before
+    handed, free, seconds, finished = finishes[0]
+    assert free == list(range(len(problem.employees))) and seconds <= 1
+    assert check_roster(instance, grid(roster)).violations == ()
+    assert roster_cost(problem, roster) <= roster_cost(problem, handed)
+
+
 @settings(
     max_examples=20,
     deadline=None,
@@ -196,11 +258,7 @@ def test_rows_priced_by_the_programme_alone_keep_every_rule_and_bound_the_optimu
 
 
 def test_a_dive_fixing_many_rows_at_once_reaches_a_roster_of_instance15() -> None:
-    instance = load_instance(instance_path(15))
-    problem = to_problem(instance)
-    greedy, _ = greedy_roster(problem, 0)
-    columns = ColumnGeneration(problem, [greedy], programme_only=True)
-    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=15)
+    instance, problem, columns, bound = _priced_by_the_programme(15, rounds=15)
     steps = []
     fix_many = ColumnGeneration._fix_many
     with patch.object(
