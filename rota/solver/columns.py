@@ -573,6 +573,10 @@ class ColumnGeneration:
                         _, added, _ = self._round(pool, seed, fixing)
                         if added == 0 or time.monotonic() >= fixing:
                             break
+                    if time.monotonic() >= fixing:
+                        # No time to settle the LP after another fixing: the LP's values, read
+                        # below, must be those of its last solve.
+                        break
                     free = [e for e in range(len(self.pool)) if e not in self._fixed]
                     if len(free) <= finish:
                         break

@@ -125,11 +125,12 @@ FINAL_SHARE = 0.4
 #:   climbs 12% over the last nine fixings: a dive's raw roster lands 35% above the LP (5175,
 #:   4285 swept). CP-SAT over the last six employees' rows instead, for 5 s, kept for it
 #:   before the dive's end, and no dive started with less time left than the last took:
-#:   seeds 0-9 ended at 3941, 3937, 4162, 3836, 3841, 3843, 3837, 3858, 4042, 4048 (median
-#:   3898, +1.8%; 36 short on nights, the floor, at 3836-3858, 37 to 39 short above; seed 2's
-#:   dive still had many rows free when its 5 s came). With 10 rounds between fixings seeds
-#:   0-9 gave a median of 3939, with 5 worse (3943-4245 on seeds 0, 1, 6, 8); the last eight
-#:   employees to CP-SAT for 8 s: 3837-4140 on those four seeds.
+#:   seeds 0-9 ended at 4142, 3936, 3841, 3836, 3839, 3843, 3837, 3853, 3938, 3954 (median
+#:   3848, +0.5% above the best known; 36 short on nights, the floor, at 3836-3853, 37 or 39
+#:   short above: where a dive still has many rows free when its last 5 s come, CP-SAT cannot
+#:   mend them all). Rounds between fixings change the median within the seeds' noise: with
+#:   10, seeds 0-9 gave 3939; with 15, 4037; with 5, 3943-4245 on seeds 0, 1, 6, 8. The last
+#:   eight employees to CP-SAT for 8 s: 3837-4140 on those four seeds.
 #:
 #: Instance19 (9,728) is left out: from its sweeps' roster the LP stayed at the roster's cost
 #: for 25 rounds and had not converged after 18 s (3676; the run ended at 4003 against 3563

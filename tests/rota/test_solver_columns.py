@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
+from rota.solver import columns as columns_module
 from rota.solver import roster_cost
 from rota.solver.columns import ColumnGeneration, _Pricer
 from rota.solver.greedy import greedy_roster, row_keeps_rules
@@ -196,6 +197,36 @@ def test_a_dive_keeps_its_last_seconds_for_cp_sat() -> None:
     assert free == list(range(len(problem.employees))) and seconds <= 1
     assert check_roster(instance, grid(roster)).violations == ()
     assert roster_cost(problem, roster) <= roster_cost(problem, handed)
+
+
+def test_a_dive_fixes_nothing_it_has_no_time_to_settle(monkeypatch) -> None:
+    instance, problem, columns, _ = _priced_by_the_programme(5, rounds=100)
+    clock = [1000.0]
+    monkeypatch.setattr(columns_module.time, "monotonic", lambda: clock[0])
+    real_round = ColumnGeneration._round
+
+    def slow_round(self, pool, seed, deadline):
+        settled = real_round(self, pool, seed, deadline)
+        clock[0] += 5.0  # past the end of the fixing, a second before the dive's deadline
+        return settled
+
+    fixings = []
+    monkeypatch.setattr(ColumnGeneration, "_round", slow_round)
+    monkeypatch.setattr(
+        ColumnGeneration, "_fix_many", lambda self, free, share: fixings.append(free) or True
+    )
+    finishes, recording = _finishes(columns)
+
+    with recording:
+        roster = columns.dive(clock[0] + 6, workers=2, share=0.8, finish=3, finish_seconds=5)
+
+    # A fixing the LP had no round to answer would leave its values unread (OR-Tools answers
+    # 0 for every row of a changed model): CP-SAT gets the last solve's largest rows instead.
+    assert fixings == []
+    handed, free, seconds, _ = finishes[0]
+    assert free == list(range(len(problem.employees))) and seconds == 1.0
+    assert list(handed) == [columns._largest(e)[1] for e in free]
+    assert check_roster(instance, grid(roster)).violations == ()
 
 
 @settings(
