@@ -121,12 +121,19 @@ def test_a_dive_follows_the_lp_of_instance11_to_its_proven_optimum_3443() -> Non
     assert abs(columns.lp_value - relaxed) < 1e-6
 
 
-def test_a_dive_cut_short_by_its_deadline_still_gives_a_roster_of_the_lps_largest_rows() -> None:
-    instance = load_instance(instance_path(5))
+def _columns_on(number: int, rounds: int, programme_only: bool = False) -> tuple:
+    """Benchmark instance ``number``, its problem, and column generation run from the greedy
+    rows for up to ``rounds`` rounds, with its bound."""
+    instance = load_instance(instance_path(number))
     problem = to_problem(instance)
     greedy, _ = greedy_roster(problem, 0)
-    columns = ColumnGeneration(problem, [greedy])
-    columns.run(time.monotonic() + FAR, workers=2, max_rounds=100)
+    columns = ColumnGeneration(problem, [greedy], programme_only=programme_only)
+    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=rounds)
+    return instance, problem, columns, bound
+
+
+def test_a_dive_cut_short_by_its_deadline_still_gives_a_roster_of_the_lps_largest_rows() -> None:
+    instance, _, columns, _ = _columns_on(5, rounds=100)
     largest = [
         max(mine.items(), key=lambda pair: pair[1].solution_value())[0] for mine in columns._in_lp
     ]
@@ -135,17 +142,6 @@ def test_a_dive_cut_short_by_its_deadline_still_gives_a_roster_of_the_lps_larges
 
     assert roster == tuple(largest)
     assert check_roster(instance, grid(roster)).violations == ()
-
-
-def _priced_by_the_programme(number: int, rounds: int) -> tuple:
-    """Benchmark instance ``number``, its problem, and column generation priced by the
-    programme alone, run from the greedy rows for up to ``rounds`` rounds, with its bound."""
-    instance = load_instance(instance_path(number))
-    problem = to_problem(instance)
-    greedy, _ = greedy_roster(problem, 0)
-    columns = ColumnGeneration(problem, [greedy], programme_only=True)
-    bound = columns.run(time.monotonic() + FAR, workers=2, max_rounds=rounds)
-    return instance, problem, columns, bound
 
 
 def _finishes(columns: ColumnGeneration) -> tuple[list, object]:
@@ -162,7 +158,7 @@ def _finishes(columns: ColumnGeneration) -> tuple[list, object]:
 
 
 def test_a_dive_leaves_its_last_rows_to_cp_sat_which_re_solves_them_together() -> None:
-    instance, problem, columns, bound = _priced_by_the_programme(5, rounds=100)
+    instance, problem, columns, bound = _columns_on(5, rounds=100, programme_only=True)
     finishes, recording = _finishes(columns)
     few = len(problem.employees) - 1  # CP-SAT takes over after the first fixing
 
@@ -182,7 +178,7 @@ def test_a_dive_leaves_its_last_rows_to_cp_sat_which_re_solves_them_together() -
 
 
 def test_a_dive_keeps_its_last_seconds_for_cp_sat() -> None:
-    instance, problem, columns, _ = _priced_by_the_programme(5, rounds=100)
+    instance, problem, columns, _ = _columns_on(5, rounds=100, programme_only=True)
     rounds_before = columns.rounds
     finishes, recording = _finishes(columns)
 
@@ -200,7 +196,7 @@ def test_a_dive_keeps_its_last_seconds_for_cp_sat() -> None:
 
 
 def test_a_dive_fixes_nothing_it_has_no_time_to_settle(monkeypatch) -> None:
-    instance, problem, columns, _ = _priced_by_the_programme(5, rounds=100)
+    instance, problem, columns, _ = _columns_on(5, rounds=100, programme_only=True)
     clock = [1000.0]
     monkeypatch.setattr(columns_module.time, "monotonic", lambda: clock[0])
     real_round = ColumnGeneration._round
@@ -289,7 +285,7 @@ def test_rows_priced_by_the_programme_alone_keep_every_rule_and_bound_the_optimu
 
 
 def test_a_dive_fixing_many_rows_at_once_reaches_a_roster_of_instance15() -> None:
-    instance, problem, columns, bound = _priced_by_the_programme(15, rounds=15)
+    instance, problem, columns, bound = _columns_on(15, rounds=15, programme_only=True)
     steps = []
     fix_many = ColumnGeneration._fix_many
     with patch.object(
