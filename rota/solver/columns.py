@@ -559,9 +559,10 @@ class ColumnGeneration:
             finish_seconds: Seconds kept for that last step.
 
         Returns:
-            The roster the dive reached (if ``deadline`` came first, its fixed rows and the
-            LP's largest row of each employee left), or None if the deadline came before the
-            pricing problems were built or some employee has no row in the LP.
+            The roster the dive reached: its fixed rows and, for each employee left free (the
+            deadline came first, or ``finish``), the LP's largest row or, with ``finish``,
+            CP-SAT's; None if the deadline came before the pricing problems were built or some
+            employee has no row in the LP.
         """
         if not self.problem.employees or not self._prepare(deadline):
             return None
@@ -584,16 +585,16 @@ class ColumnGeneration:
                     if not fixed:
                         break
             rows = dict(self._fixed)
-            for e in range(len(self.pool)):
-                if e not in rows:
-                    # Cut short by the deadline: the LP's largest row of each employee left
-                    # (every row keeps its employee's rules, so any choice of rows is a roster).
-                    largest = self._largest(e)
-                    if largest is None:
-                        return None
-                    rows[e] = largest[1]
+            free = [e for e in range(len(self.pool)) if e not in rows]
+            for e in free:
+                # Cut short (by the deadline or by ``finish``): the LP's largest row of each
+                # employee left (every row keeps its employee's rules, so any choice of rows is
+                # a roster).
+                largest = self._largest(e)
+                if largest is None:
+                    return None
+                rows[e] = largest[1]
             roster = tuple(rows[e] for e in range(len(self.pool)))
-            free = [e for e in range(len(self.pool)) if e not in self._fixed]
             if free and finish:
                 seconds = min(finish_seconds, deadline - time.monotonic())
                 roster = self._finish(roster, free, seconds, workers, seed)

@@ -134,8 +134,9 @@ FINAL_SHARE = 0.4
 #:
 #: Instance19 (9,728) is left out: from its sweeps' roster the LP stayed at the roster's cost
 #: for 25 rounds and had not converged after 18 s (3676; the run ended at 4003 against 3563
-#: without), nor after 40 s from 5 s of sweeps (3768). Instance13 (39,936; 120 employees) took
-#: 40 s to converge, at 1349.
+#: without), nor after 40 s from 5 s of sweeps (3768). Instance13 (39,936; 120 employees) takes
+#: 70-79 s to converge, at 1348 (55 rounds of 1.3-1.5 s, from the greedy rows or from 5 s of
+#: sweeps).
 LP_DIVE_MAX_VARS = 8_000
 LP_COLUMNS_SHARE = 0.6
 LP_DIVE_SHARE = 0.92

@@ -12,6 +12,7 @@ from rota.solver.greedy import greedy_roster
 from rota.solver.search import _Incumbent, _solve_full, construct
 from rota.ssb.checker import check_roster
 from rota.ssb.instance import instance_path, load_instance, to_problem
+from tests.rota.clock import FrozenClock
 
 
 def test_instance1_is_solved_to_its_proven_optimum_607() -> None:
@@ -135,20 +136,10 @@ def test_instance15_sweeps_the_greedy_rows_when_the_lp_does_not_settle_in_time(
     assert result.objective <= polished
 
 
-class _Clock:
-    """A stand-in for ``time.monotonic`` that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class _TimedDives:
     """Column generation whose every dive takes ``seconds`` of the clock and gives the greedy."""
 
-    def __init__(self, problem, clock: _Clock, seconds: float) -> None:
+    def __init__(self, problem, clock: FrozenClock, seconds: float) -> None:
         self.problem = problem
         self.clock = clock
         self.seconds = seconds
@@ -165,7 +156,7 @@ def test_no_dive_that_finishes_with_cp_sat_starts_with_less_time_than_the_last_t
     monkeypatch, finish: int, dives: int
 ) -> None:
     problem = to_problem(load_instance(instance_path(5)))
-    clock = _Clock()
+    clock = FrozenClock()
     monkeypatch.setattr(search.time, "monotonic", clock)
     columns = _TimedDives(problem, clock, seconds=10.0)
 

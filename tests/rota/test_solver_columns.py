@@ -18,6 +18,7 @@ from rota.solver.model import RosterModel
 from rota.solver.params import make_solver
 from rota.ssb.checker import check_roster
 from rota.ssb.instance import SsbInstance, instance_path, load_instance, to_problem
+from tests.rota.clock import FrozenClock
 from tests.rota.test_solver_property import instances
 
 #: Column generation stops on convergence or after these rounds, never on the clock.
@@ -197,13 +198,13 @@ def test_a_dive_keeps_its_last_seconds_for_cp_sat() -> None:
 
 def test_a_dive_fixes_nothing_it_has_no_time_to_settle(monkeypatch) -> None:
     instance, problem, columns, _ = _columns_on(5, rounds=100, programme_only=True)
-    clock = [1000.0]
-    monkeypatch.setattr(columns_module.time, "monotonic", lambda: clock[0])
+    clock = FrozenClock()
+    monkeypatch.setattr(columns_module.time, "monotonic", clock)
     real_round = ColumnGeneration._round
 
     def slow_round(self, pool, seed, deadline):
         settled = real_round(self, pool, seed, deadline)
-        clock[0] += 5.0  # past the end of the fixing, a second before the dive's deadline
+        clock.now += 5.0  # past the end of the fixing, a second before the dive's deadline
         return settled
 
     fixings = []
@@ -214,7 +215,7 @@ def test_a_dive_fixes_nothing_it_has_no_time_to_settle(monkeypatch) -> None:
     finishes, recording = _finishes(columns)
 
     with recording:
-        roster = columns.dive(clock[0] + 6, workers=2, share=0.8, finish=3, finish_seconds=5)
+        roster = columns.dive(clock.now + 6, workers=2, share=0.8, finish=3, finish_seconds=5)
 
     # A fixing the LP had no round to answer would leave its values unread (OR-Tools answers
     # 0 for every row of a changed model): CP-SAT gets the last solve's largest rows instead.
