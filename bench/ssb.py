@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rota.ssb.checker import check_files
@@ -113,6 +113,7 @@ def run_ssb(
     time_limit: float = 60,
     workers: int = 2,
     seeds: Sequence[int] = (0,),
+    on_run: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """Run the benchmark, one run at a time: every seed of one instance, then the next.
 
@@ -121,13 +122,20 @@ def run_ssb(
         time_limit: Seconds per run.
         workers: CP-SAT threads.
         seeds: Random seeds, one run each.
+        on_run: Called with each run's row as soon as it is done.
 
     Returns:
         One row per run: instance, seed, days_staff_types, bks, objective, bound,
         gap_to_bks_pct, status, seconds, checker_ok, load_1min (at the start of the run).
     """
     numbers = instances if instances is not None else sorted(BEST_KNOWN)
-    return [run_instance(n, time_limit, workers, seed) for n in numbers for seed in seeds]
+    rows = []
+    for number in numbers:
+        for seed in seeds:
+            rows.append(run_instance(number, time_limit, workers, seed))
+            if on_run is not None:
+                on_run(rows[-1])
+    return rows
 
 
 def median_rows(rows: list[dict]) -> list[dict]:
@@ -185,13 +193,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds: at least 1")
-    rows = []
-    for number in args.instances or sorted(BEST_KNOWN):
-        for seed in range(args.seed, args.seed + args.seeds):
-            row = run_instance(number, args.time_limit, args.workers, seed)
-            rows.append(row)
-            if args.json:
-                print(json.dumps(row), flush=True)
+    rows = run_ssb(
+        args.instances or None,
+        args.time_limit,
+        args.workers,
+        seeds=range(args.seed, args.seed + args.seeds),
+        on_run=(lambda row: print(json.dumps(row), flush=True)) if args.json else None,
+    )
     print(format_table(rows))
     if args.seeds > 1:
         print()

@@ -107,8 +107,9 @@ FINAL_SHARE = 0.4
 #: every row of value LP_DIVE_FIX or more at once, or else the largest tenth, with up to
 #: LP_DIVE_ROUNDS rounds between fixings, until LP_DIVE_FINISH employees are left or
 #: LP_FINISH_SECONDS before its end, when CP-SAT re-solves the rows left together for up to
-#: LP_FINISH_SECONDS; each dive polished by LP_DIVE_SWEEP seconds of row sweeps), before the
-#: LNS and sweeps as before. Instance15 at 60 s, one run at a time:
+#: LP_FINISH_SECONDS; each dive polished by up to LP_DIVE_SWEEP seconds of row sweeps, within
+#: LP_DIVE_SHARE, so none after a dive whose finish ran to its end), before the LNS and sweeps
+#: as before. Instance15 at 60 s, one run at a time:
 #:
 #: * Where the programme counted one of the two binding night maxima, the LP settled at
 #:   3919-4137, and dives fixing rows of 0.5 or more with 5 rounds between took the run from a
