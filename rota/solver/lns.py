@@ -7,10 +7,20 @@ only cover ties employees together, so
 * re-solving a few employees over the whole horizon keeps every other row as it is and lets the
   chosen ones trade shifts (their rows can change completely);
 * re-solving a block of days for many employees moves cover around inside the block, with the
-  runs, totals and weekends of each employee held by the fixed days around it.
+  runs, totals and weekends of each employee held by the fixed days around it;
+* re-solving a weekend short of staff, Thursday to Tuesday, for a share of the staff (half of
+  them able to work the short shift) moves shifts between people over both of its days and the
+  runs around them.
 
 Blocks are drawn more often where the current roster pays penalties. Each kind keeps its own size,
-grown when CP-SAT proves the sub-model optimal within its time slice and shrunk when it does not.
+grown when CP-SAT proves the sub-model optimal within its time slice and shrunk when it does not
+(a weekend's never above the starting size: larger ones gained less). Kinds are drawn in
+proportion to what they took off the cost a second lately. On Instance13, 15 s of LNS from
+one roster of 2436 (two threads, seeds 1-3) ended at 2075, 2177 and 2192 with the weekend kind
+and these draws, against 2198, 2407 and 2395 with the two other kinds drawn evenly; whole runs
+at 60 s (seeds 0-3) at 2015, 2269, 2182 and 2004, against 2171, 2359, 2555 (seeds 0-2) and
+2188, 2447 and 2213 (seeds 4-6) before. Instance19 did not change (3579, 3601, 3730 against
+3695, 3391, 3607, seeds 0-2): its shortfalls need weekends moved between far-apart weeks.
 """
 
 from __future__ import annotations
@@ -28,6 +38,10 @@ from rota.solver.model import RosterModel
 from rota.solver.params import make_solver
 from rota.solver.problem import Problem, Roster
 from rota.solver.result import roster_cost, roster_penalties
+
+#: Days either side of a weekend that a weekend neighbourhood frees too (Thursday to Tuesday):
+#: the runs and rest around the weekend must move with it.
+WEEKEND_MARGIN = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,14 @@ class NeighbourhoodPicker:
 
     MIN_CELLS = 16
 
+    #: Least share of draws each kind keeps, however little it gains: a kind that gains
+    #: nothing for a while may gain again once the roster has moved on. With 0.15 the LNS on
+    #: Instance13 gained less (2185, 2284 and 2204 in the 15 s runs quoted above).
+    KIND_FLOOR = 0.05
+
+    #: Weight the gains and seconds of earlier sub-solves keep at each new one, per kind.
+    KIND_MEMORY = 0.95
+
     def __init__(self, problem: Problem, rng: random.Random, cells: int) -> None:
         self.problem = problem
         self.rng = rng
@@ -57,7 +79,13 @@ class NeighbourhoodPicker:
         # A neighbourhood as large as the whole roster is just the full model: cap below that.
         self.max_cells = max(self.MIN_CELLS, n_emp * problem.days * 3 // 4)
         start = min(cells, self.max_cells)
-        self.size = {"employees": float(start), "days": float(start)}
+        self.start = start
+        kinds = ("employees", "days", "weekend")
+        self.size = {kind: float(start) for kind in kinds}
+        # Cost taken off and seconds spent by each kind's recent sub-solves (decaying sums,
+        # from an even start): kinds are drawn in proportion to what they gain a second.
+        self.gain = dict.fromkeys(kinds, 1.0)
+        self.spent = dict.fromkeys(kinds, 1.0)
         self.allowed = [
             {st.id for st in problem.shifts if emp.limit_for(st.id, problem.days) > 0}
             for emp in problem.employees
@@ -73,12 +101,17 @@ class NeighbourhoodPicker:
         Returns:
             The cells to free.
         """
-        kind = self.rng.choice(("employees", "days"))
+        kind = self._kind()
         cells = int(self.size[kind])
         horizon = self.problem.days
         pool = [e for e in range(len(self.problem.employees)) if not exclude or e not in exclude]
         if not pool:
             pool = list(range(len(self.problem.employees)))
+        if kind == "weekend":
+            weekend = self._weekend_around(roster, cells, pool)
+            if weekend is not None:
+                return weekend
+            kind = "days"  # nobody short on a weekend: a block of days instead
         focus = self._focus(roster)
         if kind == "employees":
             count = max(1, min(len(pool), cells // horizon))
@@ -94,15 +127,62 @@ class NeighbourhoodPicker:
         first = max(0, min(horizon - width, day - self.rng.randrange(width)))
         return Neighbourhood(kind, tuple(sorted(employees)), range(first, first + width))
 
-    def feedback(self, neighbourhood: Neighbourhood, proved: bool) -> None:
-        """Grow the kind's size after a proved sub-model, shrink it after a timed-out one.
+    def feedback(
+        self, neighbourhood: Neighbourhood, proved: bool, gain: int = 0, seconds: float = 0.0
+    ) -> None:
+        """Grow the kind's size after a proved sub-model, shrink it after a timed-out one, and
+        count what it gained in how long.
 
         Args:
             neighbourhood: The neighbourhood just solved.
             proved: Whether CP-SAT proved the sub-model optimal in time.
+            gain: Cost the sub-solve took off the incumbent.
+            seconds: Seconds the sub-solve took.
         """
-        size = self.size[neighbourhood.kind] * (1.15 if proved else 0.85)
-        self.size[neighbourhood.kind] = min(self.max_cells, max(self.MIN_CELLS, size))
+        kind = neighbourhood.kind
+        size = self.size[kind] * (1.15 if proved else 0.85)
+        most = self.start if kind == "weekend" else self.max_cells
+        self.size[kind] = min(most, max(self.MIN_CELLS, size))
+        self.gain[kind] = self.KIND_MEMORY * self.gain[kind] + max(0, gain)
+        self.spent[kind] = self.KIND_MEMORY * self.spent[kind] + max(0.0, seconds)
+
+    def rates(self) -> dict[str, float]:
+        """What each kind's recent sub-solves took off the cost a second (decaying)."""
+        return {kind: self.gain[kind] / max(self.spent[kind], 1e-3) for kind in self.gain}
+
+    def _kind(self) -> str:
+        """The kind of the next neighbourhood: each at least ``KIND_FLOOR`` of the time, the
+        rest in proportion to what each gained a second lately."""
+        rates = self.rates()
+        kinds = list(rates)
+        total = sum(rates.values()) or 1.0
+        spread = 1 - len(kinds) * self.KIND_FLOOR
+        weights = [self.KIND_FLOOR + spread * rates[kind] / total for kind in kinds]
+        return self.rng.choices(kinds, weights=weights)[0]
+
+    def _weekend_around(self, roster: Roster, cells: int, pool: list[int]) -> Neighbourhood | None:
+        """A weekend short of staff, drawn by the shortfall's cost, from the Thursday before to the
+        Tuesday after, for staff of ``pool`` (half of them able to work the penalised shift);
+        None if no weekend day is short.
+
+        Weekends bind hardest: on instances 13, 19 and 23 every shortfall left falls on a
+        Saturday or a Sunday and most staff work their most weekends, so a person more on one
+        weekend day means shifts moved between people over both days and the days around.
+        """
+        penalties = [
+            p
+            for p in roster_penalties(self.problem, roster)
+            if p.day % 7 >= 5 and p.kind == "cover_under"
+        ]
+        if not penalties:
+            return None
+        chosen = self.rng.choices(penalties, weights=[p.cost for p in penalties])[0]
+        saturday = chosen.day - chosen.day % 7 + 5
+        last = min(self.problem.days, saturday + 2 + WEEKEND_MARGIN)
+        days = range(max(0, saturday - WEEKEND_MARGIN), last)
+        count = max(2, cells // len(days))
+        employees = self._employees_around(roster, (chosen.day, chosen.shift), count, pool)
+        return Neighbourhood("weekend", tuple(sorted(employees)), days)
 
     def _focus(self, roster: Roster) -> tuple[int, str] | None:
         """A (day, shift) pair drawn with probability proportional to its penalty."""
@@ -189,7 +269,8 @@ def improve(
     if log:
         log(
             f"lns: {search.rounds} rounds, {search.improved} improvements, "
-            f"sizes {search.picker.size}"
+            f"sizes {search.picker.size}, gain a second "
+            f"{ {kind: round(rate, 1) for kind, rate in search.picker.rates().items()} }"
         )
     return search.best
 
@@ -276,12 +357,12 @@ class _Search:
         with self.lock:
             self.build = max(self.build, build)
             self.rounds += 1
-            self.picker.feedback(nb, proved)
-            if found is not None:
-                self._merge(nb, base, found)
+            gain = self._merge(nb, base, found) if found is not None else 0
+            self.picker.feedback(nb, proved, gain, time.monotonic() - started)
 
-    def _merge(self, nb: Neighbourhood, base: Roster, found: Roster) -> None:
-        """Carry the neighbourhood's cells of ``found`` over to the incumbent, if no worse."""
+    def _merge(self, nb: Neighbourhood, base: Roster, found: Roster) -> int:
+        """Carry the neighbourhood's cells of ``found`` over to the incumbent, if no worse;
+        returns the cost taken off."""
         if self.best is base:
             candidate = found
         else:
@@ -292,9 +373,10 @@ class _Search:
                 for d in nb.days:
                     rows[e][d] = found[e][d]
                 if not row_keeps_rules(self.problem, self.problem.employees[e], tuple(rows[e])):
-                    return
+                    return 0
             candidate = tuple(tuple(row) for row in rows)
         cost = roster_cost(self.problem, candidate)
+        gain = max(0, self.cost - cost)
         # Equal cost is accepted too: moving sideways lets the next neighbourhoods see new rows.
         if cost <= self.cost:
             if cost < self.cost:
@@ -304,3 +386,4 @@ class _Search:
                         f"lns {nb.kind} {len(nb.employees)}x{len(nb.days)}: {self.cost} -> {cost}"
                     )
             self.best, self.cost = candidate, cost
+        return gain

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 
 from rota.solver import roster_cost
 from rota.solver.lns import NeighbourhoodPicker, improve
 from rota.solver.params import FULL_LP_SUBSOLVERS
+from rota.solver.problem import Cover, Employee, Problem, ShiftType
 from rota.solver.search import construct
 from rota.ssb.checker import check_roster
 from rota.ssb.instance import SsbInstance, instance_path, load_instance, to_problem
@@ -30,6 +32,7 @@ def test_lns_rounds_on_instance5_keep_every_rule_and_never_raise_the_cost() -> N
     )
     assert start is not None
     assert check_roster(instance, grid(start)).violations == ()
+    picker = NeighbourhoodPicker(problem, random.Random(0), cells=120)
     better = improve(
         problem,
         start,
@@ -40,10 +43,15 @@ def test_lns_rounds_on_instance5_keep_every_rule_and_never_raise_the_cost() -> N
         cells=120,
         subsolvers=FULL_LP_SUBSOLVERS,
         max_rounds=6,
+        picker=picker,
     )
     report = check_roster(instance, grid(better))
     assert report.violations == ()
     assert report.objective == roster_cost(problem, better) <= roster_cost(problem, start)
+    # What the rounds took off is counted to their kinds (each started at 1, then decays).
+    gained = roster_cost(problem, start) - roster_cost(problem, better)
+    assert gained > 10
+    assert sum(picker.gain.values()) >= 0.7 * gained
 
 
 def test_neighbourhoods_stay_inside_the_roster_and_grow_after_proofs() -> None:
@@ -56,6 +64,62 @@ def test_neighbourhoods_stay_inside_the_roster_and_grow_after_proofs() -> None:
         before = picker.size[nb.kind]
         picker.feedback(nb, proved=True)
         assert picker.size[nb.kind] >= before
+
+
+def _weekend_problem() -> Problem:
+    """Three weeks, six staff of whom the first two may work nights; the one cover line is a
+    night on the second Sunday (day 13)."""
+    return Problem(
+        days=21,
+        shifts=(ShiftType("D", 480), ShiftType("N", 480)),
+        employees=tuple(Employee(f"E{i}", max_shifts={} if i < 2 else {"N": 0}) for i in range(6)),
+        covers=(Cover(13, "N", 1, 100, 1),),
+    )
+
+
+def _weekends_only(picker: NeighbourhoodPicker) -> None:
+    picker.KIND_FLOOR = 0.0
+    picker.gain = {"employees": 0.0, "days": 0.0, "weekend": 1.0}
+
+
+def test_a_short_weekend_frees_thursday_to_tuesday_for_staff_able_to_fill_it() -> None:
+    problem = _weekend_problem()
+    picker = NeighbourhoodPicker(problem, random.Random(0), cells=12)
+    _weekends_only(picker)
+    for _ in range(10):
+        nb = picker.pick(problem.all_off())
+        assert nb.kind == "weekend"
+        assert nb.days == range(10, 16)  # Thursday 10 to Tuesday 15, around Saturday 12
+        assert len(nb.employees) == 12 // 6
+        assert set(nb.employees) & {0, 1}  # someone who may work the short night
+
+
+def test_without_a_short_weekend_the_weekend_kind_frees_a_block_of_days() -> None:
+    problem = _weekend_problem()
+    night_met = tuple(
+        tuple("N" if (e, d) == (0, 13) else None for d in range(21)) for e in range(6)
+    )
+    picker = NeighbourhoodPicker(problem, random.Random(0), cells=12)
+    _weekends_only(picker)
+    nb = picker.pick(night_met)
+    assert nb.kind == "days"
+
+
+def test_kinds_are_drawn_by_what_they_gained_a_second_each_keeping_its_floor() -> None:
+    problem = to_problem(load_instance(instance_path(3)))
+    picker = NeighbourhoodPicker(problem, random.Random(0), cells=50)
+    short = problem.all_off()  # short every day, weekends included
+    for _ in range(30):
+        nb = picker.pick(short)
+        gained = 40 if nb.kind == "weekend" else 0
+        picker.feedback(nb, proved=False, gain=gained, seconds=0.5)
+    rates = picker.rates()
+    assert rates["weekend"] > 10 * max(rates["days"], rates["employees"])
+
+    drawn = Counter(picker.pick(short).kind for _ in range(400))
+    assert drawn["weekend"] > 0.6 * 400
+    floor = picker.KIND_FLOOR * 400  # each kind's least expected share
+    assert drawn["days"] > floor / 2 and drawn["employees"] > floor / 2
 
 
 @settings(
