@@ -16,8 +16,9 @@ Blocks are drawn more often where the current roster pays penalties. Each kind k
 grown when CP-SAT proves the sub-model optimal within its time slice and shrunk when it does not
 (a weekend's never above the starting size: larger ones gained less). Kinds are drawn in
 proportion to what they took off the cost a second lately. On Instance13, 15 s of LNS from
-one roster of 2436 (two threads, seeds 1-3) ended at 2075, 2177 and 2192 with the weekend kind
-and these draws, against 2198, 2407 and 2395 with the two other kinds drawn evenly; whole runs
+one roster of 2436 (two threads, nine runs) ended at 2008-2296 (median 2193) with the weekend
+kind and these draws, against 2198-2414 (median 2398, six runs) with the two other kinds drawn
+evenly (one run's spread is about 100 either way); whole runs
 at 60 s (seeds 0-3) at 2015, 2269, 2182 and 2004, against 2171, 2359, 2555 (seeds 0-2) and
 2188, 2447 and 2213 (seeds 4-6) before. Instance19 did not change (3579, 3601, 3730 against
 3695, 3391, 3607, seeds 0-2): its shortfalls need weekends moved between far-apart weeks.
@@ -66,7 +67,7 @@ class NeighbourhoodPicker:
 
     #: Least share of draws each kind keeps, however little it gains: a kind that gains
     #: nothing for a while may gain again once the roster has moved on. With 0.15 the LNS on
-    #: Instance13 gained less (2185, 2284 and 2204 in the 15 s runs quoted above).
+    #: Instance13 ended at 2185, 2284 and 2204 in the 15 s runs quoted above (seeds 1-3).
     KIND_FLOOR = 0.05
 
     #: Weight the gains and seconds of earlier sub-solves keep at each new one, per kind.
