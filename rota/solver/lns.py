@@ -18,9 +18,9 @@ grown when CP-SAT proves the sub-model optimal within its time slice and shrunk 
 proportion to what they took off the cost a second lately. On Instance13, 15 s of LNS from
 one roster of 2436 (two threads, nine runs) ended at 2008-2296 (median 2193) with the weekend
 kind and these draws, against 2198-2414 (median 2398, six runs) with the two other kinds drawn
-evenly (one run's spread is about 100 either way); whole runs
-at 60 s (seeds 0-3) at 2015, 2269, 2182 and 2004, against 2171, 2359, 2555 (seeds 0-2) and
-2188, 2447 and 2213 (seeds 4-6) before. Instance19 did not change (3579, 3601, 3730 against
+evenly (one run's spread is about 100 either way); whole runs at 60 s (seeds 0-3) at 2015,
+2269, 2182 and 2004, against 2171, 2359, 2555 (seeds 0-2) and 2188, 2447 and 2213 (seeds 4-6)
+before. Instance19 did not change (3579, 3601, 3730 against
 3695, 3391, 3607, seeds 0-2): its shortfalls need weekends moved between far-apart weeks.
 """
 
@@ -80,7 +80,7 @@ class NeighbourhoodPicker:
         # A neighbourhood as large as the whole roster is just the full model: cap below that.
         self.max_cells = max(self.MIN_CELLS, n_emp * problem.days * 3 // 4)
         start = min(cells, self.max_cells)
-        self.start = start
+        self.start_size = start
         kinds = ("employees", "days", "weekend")
         self.size = {kind: float(start) for kind in kinds}
         # Cost taken off and seconds spent by each kind's recent sub-solves (decaying sums,
@@ -143,7 +143,7 @@ class NeighbourhoodPicker:
         """
         kind = neighbourhood.kind
         size = self.size[kind] * (1.15 if proved else 0.85)
-        most = self.start if kind == "weekend" else self.max_cells
+        most = self.start_size if kind == "weekend" else self.max_cells
         self.size[kind] = min(most, max(self.MIN_CELLS, size))
         self.gain[kind] = self.KIND_MEMORY * self.gain[kind] + max(0, gain)
         self.spent[kind] = self.KIND_MEMORY * self.spent[kind] + max(0.0, seconds)
@@ -169,28 +169,27 @@ class NeighbourhoodPicker:
 
         Weekends bind hardest: on instances 13, 19 and 23 nearly every shortfall left falls on
         a Saturday or a Sunday (16 of 18, 31 of 31, 150 of 150 in rosters of 60 s runs) and
-        most staff work their most weekends, so a person more on one
-        weekend day means shifts moved between people over both days and the days around.
+        most staff work their most weekends, so a person more on one weekend day means shifts
+        moved between people over both days and the days around.
         """
-        penalties = [
-            p
-            for p in roster_penalties(self.problem, roster)
-            if p.day % 7 >= 5 and p.kind == "cover_under"
-        ]
-        if not penalties:
+        focus = self._focus(roster, weekend_short=True)
+        if focus is None:
             return None
-        chosen = self.rng.choices(penalties, weights=[p.cost for p in penalties])[0]
-        saturday = chosen.day - chosen.day % 7 + 5
+        saturday = focus[0] - focus[0] % 7 + 5
         last = min(self.problem.days, saturday + 2 + WEEKEND_MARGIN)
         days = range(max(0, saturday - WEEKEND_MARGIN), last)
         count = max(2, cells // len(days))
-        employees = self._employees_around(roster, (chosen.day, chosen.shift), count, pool)
+        employees = self._employees_around(roster, focus, count, pool)
         return Neighbourhood("weekend", tuple(sorted(employees)), days)
 
-    def _focus(self, roster: Roster) -> tuple[int, str] | None:
-        """A (day, shift) pair drawn with probability proportional to its penalty."""
+    def _focus(self, roster: Roster, weekend_short: bool = False) -> tuple[int, str] | None:
+        """A (day, shift) pair drawn with probability proportional to its penalty (none one
+        time in five, for a neighbourhood anywhere); with ``weekend_short``, among the cells
+        short on a Saturday or a Sunday only, and None only if there are none."""
         penalties = roster_penalties(self.problem, roster)
-        if not penalties or self.rng.random() < 0.2:
+        if weekend_short:
+            penalties = [p for p in penalties if p.day % 7 >= 5 and p.kind == "cover_under"]
+        if not penalties or (not weekend_short and self.rng.random() < 0.2):
             return None
         chosen = self.rng.choices(penalties, weights=[p.cost for p in penalties])[0]
         return chosen.day, chosen.shift
