@@ -12,7 +12,9 @@ only cover ties employees together, so
   them able to work the short shift) moves shifts between people over both of its days and the
   runs around them.
 
-Blocks are drawn more often where the current roster pays penalties. Each kind keeps its own size,
+Blocks are drawn more often where the current roster pays penalties, and the staff freed
+around a penalty are, beside those able to work its shift, first those with paid minutes to
+spare (see ``NeighbourhoodPicker._employees_around``). Each kind keeps its own size,
 grown when CP-SAT proves the sub-model optimal within its time slice and shrunk when it does not
 (a weekend's never above the starting size: larger ones gained less). Kinds are drawn in
 proportion to what they took off the cost a second lately. On Instance13, 15 s of LNS from
@@ -91,6 +93,7 @@ class NeighbourhoodPicker:
             {st.id for st in problem.shifts if emp.limit_for(st.id, problem.days) > 0}
             for emp in problem.employees
         ]
+        self._minutes = {st.id: st.minutes for st in problem.shifts}
 
     def pick(self, roster: Roster, exclude: set[int] | None = None) -> Neighbourhood:
         """Draw the next neighbourhood around the penalties of ``roster``.
@@ -197,7 +200,16 @@ class NeighbourhoodPicker:
     def _employees_around(
         self, roster: Roster, focus: tuple[int, str] | None, count: int, pool: list[int]
     ) -> list[int]:
-        """``count`` employees of ``pool``, half of them able to work the focused shift if any."""
+        """``count`` employees of ``pool``: half of them able to work the focused shift if any,
+        the others first among those with paid minutes to spare.
+
+        Where the staff's minutes barely cover the demand (Instance13: 939,000 paid minutes at
+        most against 941,160 asked for), a short cell is filled only once minutes are freed for
+        it: the staff below their most minutes are the ones who can take on a shift, or let
+        someone else drop one. From one Instance13 roster of 2436, 15 s of LNS (two threads,
+        seeds 1-9) ended at 1992-2176 (median 2077) drawing them first, against 2067-2373
+        (median 2188) drawing the others at random.
+        """
         count = min(count, len(pool))
         if focus is None:
             return self.rng.sample(pool, count)
@@ -208,8 +220,18 @@ class NeighbourhoodPicker:
         chosen = able[: max(1, count // 2)]
         taken = set(chosen)
         rest = [e for e in pool if e not in taken]
+        spare = [e for e in rest if self._spare_minutes(roster, e) > 0]
+        self.rng.shuffle(spare)
+        chosen += spare[: count - len(chosen)]
+        taken.update(chosen)
+        rest = [e for e in rest if e not in taken]
         chosen += self.rng.sample(rest, min(len(rest), count - len(chosen)))
         return chosen
+
+    def _spare_minutes(self, roster: Roster, e: int) -> int:
+        """Paid minutes employee ``e`` could still work under their maximum."""
+        worked = sum(self._minutes[shift] for shift in roster[e] if shift is not None)
+        return self.problem.employees[e].max_minutes - worked
 
 
 def improve(

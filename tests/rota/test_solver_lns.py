@@ -105,6 +105,29 @@ def test_without_a_short_weekend_the_weekend_kind_frees_a_block_of_days() -> Non
     assert nb.kind == "days"
 
 
+def test_the_staff_beside_those_able_come_first_from_those_with_minutes_to_spare() -> None:
+    # Eight staff; only the first two may work the short Sunday night. The six others all work
+    # days 0-4 (five shifts of 480 minutes): E2 and E3 may work ten, E4 to E7 are at their most.
+    most = {2: 10 * 480, 3: 10 * 480}
+    problem = Problem(
+        days=21,
+        shifts=(ShiftType("D", 480), ShiftType("N", 480)),
+        employees=(
+            Employee("E0"),
+            Employee("E1"),
+            *(Employee(f"E{i}", {"N": 0}, max_minutes=most.get(i, 5 * 480)) for i in range(2, 8)),
+        ),
+        covers=(Cover(13, "N", 1, 100, 1),),
+    )
+    roster = tuple(tuple("D" if e >= 2 and d < 5 else None for d in range(21)) for e in range(8))
+    picker = NeighbourhoodPicker(problem, random.Random(0), cells=24)
+    _weekends_only(picker)
+    for _ in range(10):
+        nb = picker.pick(roster)
+        assert nb.kind == "weekend" and len(nb.employees) == 24 // 6
+        assert set(nb.employees) == {0, 1, 2, 3}
+
+
 def test_kinds_are_drawn_by_what_they_gained_a_second_each_keeping_its_floor() -> None:
     problem = to_problem(load_instance(instance_path(3)))
     picker = NeighbourhoodPicker(problem, random.Random(0), cells=50)
