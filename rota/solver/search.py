@@ -152,8 +152,14 @@ LP_FINISH_SECONDS = 5.0
 LOCAL_SHARE = 0.3
 
 #: Most of the remaining time the first row sweeps may take (they stop sooner once no row has a
-#: cheaper replacement for a while).
+#: cheaper replacement for a while): where sweeps alone follow (instances 21 and 23), and where
+#: LNS phases do. On Instance13 the first sweeps gain about 24 a second after 8 s, where the
+#: first LNS phase then gains 50 or more: at 0.15 of the minute (about 9 s, not 18 s), seeds
+#: 0-7 ended at 1865, 1920, 2057, 1924, 2189, 2211, 2108 and 1852 (median 1991) against 2016,
+#: 2034, 2111, 2337, 2217, 2064, 2284 and 2155 (median 2133); 0.1 gave 2205 and 2177 on seeds
+#: 0-1. Instance19 did not move (3754, 3658, 3412 against 3665, 3642, 3440).
 SWEEP_SHARE = 0.3
+SWEEP_SHARE_BEFORE_LNS = 0.15
 
 #: Seconds of wandering row sweeps after each LNS phase on the non-small instances (at first;
 #: then in proportion to their gain, up to four times as long), and the most passes they go on
@@ -454,6 +460,12 @@ def solve(
 
     columns: ColumnGeneration | None = None
     sweeper = RowSweep(problem)
+    # Where no row is taken whole (every row swept a stretch at a time or near the old row:
+    # instances 21 and 23), the LNS gains less a second than the sweeps, and only sweeps
+    # follow. Instance23 at 60 s, seeds 0-2: 22935, 23018, 22481, and again 23287, 23387,
+    # 23755, against 23525, 23502, 22551 with LNS phases between the sweeps (a small gain, within
+    # the seeds' spread); Instance21: 21916, 21898, 21900 against 21930, 21904, 21905.
+    sweeps_only = not small and bool(sweeper.pricers) and not sweeper.whole
 
     def sweep(roster: Roster, until: float) -> Roster:
         """Wandering row sweeps of ``roster`` until ``until``, on every worker."""
@@ -465,7 +477,8 @@ def solve(
         if sweeper.pricers:
             # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
             # the local search took 16 s to reach 93526 (load ~2).
-            swept = sweep(roster, time.monotonic() + SWEEP_SHARE * left())
+            share = SWEEP_SHARE if sweeps_only else SWEEP_SHARE_BEFORE_LNS
+            swept = sweep(roster, time.monotonic() + share * left())
             if log:
                 log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
             best.offer(swept)
@@ -591,12 +604,6 @@ def solve(
     lns_deadline = deadline - final_share * left()
     picker = NeighbourhoodPicker(problem, rng, cells=200)
     lns_phase, sweep_phase = LNS_PHASE, SWEEP_PHASE
-    # Where no row is taken whole (every row swept a stretch at a time or near the old row:
-    # instances 21 and 23), the LNS gains less a second than the sweeps, and only sweeps
-    # follow. Instance23 at 60 s, seeds 0-2: 22935, 23018, 22481, and again 23287, 23387,
-    # 23755, against 23525, 23502, 22551 with LNS phases between the sweeps (a small gain, within
-    # the seeds' spread); Instance21: 21916, 21898, 21900 against 21930, 21904, 21905.
-    sweeps_only = not small and bool(sweeper.pricers) and not sweeper.whole
     while True:
         # On the large instances the LNS frees one or two rows of 100 per round; row sweeps
         # (or, without them, a short local-search pass) between LNS phases re-polish every
