@@ -152,8 +152,9 @@ LP_FINISH_SECONDS = 5.0
 LOCAL_SHARE = 0.3
 
 #: Most of the remaining time the first row sweeps may take (they stop sooner once no row has a
-#: cheaper replacement for a while): where sweeps alone follow (instances 21 and 23), and where
-#: LNS phases do. On Instance13 the first sweeps gain about 24 a second after 8 s, where the
+#: cheaper replacement for a while): SWEEP_SHARE where sweeps alone follow (instances 21 and
+#: 23: cut into pieces, their sweeps lose the wander state), SWEEP_SHARE_BEFORE_LNS where LNS
+#: phases do. On Instance13 the first sweeps gain about 24 a second after 8 s, where the
 #: first LNS phase then gains 50 or more: at 0.15 of the minute (about 9 s, not 18 s), seeds
 #: 0-7 ended at 1865, 1920, 2057, 1924, 2189, 2211, 2108 and 1852 (median 1991) against 2016,
 #: 2034, 2111, 2337, 2217, 2064, 2284 and 2155 (median 2133); 0.1 gave 2205 and 2177 on seeds
