@@ -167,8 +167,8 @@ class NeighbourhoodPicker:
 
     def _weekend_around(self, roster: Roster, cells: int, pool: list[int]) -> Neighbourhood | None:
         """A weekend short of staff, drawn by the shortfall's cost, from the Thursday before to the
-        Tuesday after, for staff of ``pool`` (half of them able to work the penalised shift);
-        None if no weekend day is short.
+        Tuesday after, for staff of ``pool`` chosen as ``_employees_around`` chooses them; None
+        if no weekend day is short.
 
         Weekends bind hardest: on instances 13, 19 and 23 nearly every shortfall left falls on
         a Saturday or a Sunday (16 of 18, 31 of 31, 150 of 150 in rosters of 60 s runs) and
