@@ -50,8 +50,7 @@ def row_keeps_rules(problem: Problem, emp: Employee, row: tuple[str | None, ...]
     for sid in shifts:
         if row.count(sid) > emp.limit_for(sid, horizon):
             return False
-    minutes = sum(shifts[c].minutes for c in row if c is not None)
-    if not emp.min_minutes <= minutes <= emp.max_minutes:
+    if not emp.min_minutes <= problem.paid_minutes(row) <= emp.max_minutes:
         return False
     start = 0
     for d in range(1, horizon + 1):

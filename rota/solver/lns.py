@@ -93,7 +93,6 @@ class NeighbourhoodPicker:
             {st.id for st in problem.shifts if emp.limit_for(st.id, problem.days) > 0}
             for emp in problem.employees
         ]
-        self._minutes = {st.id: st.minutes for st in problem.shifts}
 
     def pick(self, roster: Roster, exclude: set[int] | None = None) -> Neighbourhood:
         """Draw the next neighbourhood around the penalties of ``roster``.
@@ -230,8 +229,7 @@ class NeighbourhoodPicker:
 
     def _spare_minutes(self, roster: Roster, e: int) -> int:
         """Paid minutes employee ``e`` could still work under their maximum."""
-        worked = sum(self._minutes[shift] for shift in roster[e] if shift is not None)
-        return self.problem.employees[e].max_minutes - worked
+        return self.problem.employees[e].max_minutes - self.problem.paid_minutes(roster[e])
 
 
 def improve(

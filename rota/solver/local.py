@@ -44,7 +44,7 @@ class LocalSearch:
         ]
         self.limit = [{s: emp.limit_for(s, horizon) for s in shifts} for emp in problem.employees]
         self.used = [{s: row.count(s) for s in shifts} for row in self.rows]
-        self.total = [sum(self.minutes[c] for c in row if c is not None) for row in self.rows]
+        self.total = [problem.paid_minutes(row) for row in self.rows]
         self.weekend_of = [(d - 5) // 7 if d % 7 in (5, 6) else -1 for d in range(horizon)]
         self.weekends = [self._weekends(row) for row in self.rows]
         # Cover lines per (day, shift): requirement and weights (a pair may have several).

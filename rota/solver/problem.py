@@ -6,7 +6,7 @@ rota looks like once it is reduced to days, shift types, staff limits, requests 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -135,6 +135,11 @@ class Problem:
     def employee_index(self) -> dict[str, int]:
         """Map each employee id to its position in ``employees``."""
         return {e.id: i for i, e in enumerate(self.employees)}
+
+    def paid_minutes(self, row: Sequence[str | None]) -> int:
+        """Paid minutes of one employee's row (a shift type id or None per day)."""
+        minutes = {s.id: s.minutes for s in self.shifts}
+        return sum(minutes[c] for c in row if c is not None)
 
     def all_off(self) -> Roster:
         """The roster in which nobody works (usually breaks minimum-hours rules)."""
