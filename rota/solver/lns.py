@@ -219,13 +219,10 @@ class NeighbourhoodPicker:
         chosen = able[: max(1, count // 2)]
         taken = set(chosen)
         rest = [e for e in pool if e not in taken]
-        spare = [e for e in rest if self._spare_minutes(roster, e) > 0]
-        self.rng.shuffle(spare)
-        chosen += spare[: count - len(chosen)]
-        taken.update(chosen)
-        rest = [e for e in rest if e not in taken]
-        chosen += self.rng.sample(rest, min(len(rest), count - len(chosen)))
-        return chosen
+        # The others in random order, those with minutes to spare first (the sort is stable).
+        self.rng.shuffle(rest)
+        rest.sort(key=lambda e: self._spare_minutes(roster, e) <= 0)
+        return chosen + rest[: count - len(chosen)]
 
     def _spare_minutes(self, roster: Roster, e: int) -> int:
         """Paid minutes employee ``e`` could still work under their maximum."""
