@@ -263,6 +263,9 @@ class ColumnGeneration:
         self._convexity: list[pywraplp.Constraint] = []
         self._cover: dict[tuple[int, str], pywraplp.Constraint] = {}
         self._in_lp: list[dict[Row, pywraplp.Variable]] = []
+        # Whether the LP's bounds changed since its last solve: OR-Tools then answers 0 for
+        # every row's value (and logs an error for each read).
+        self._lp_changed = False
         # Employees whose row a dive has fixed: no other row of theirs may take a value.
         self._fixed: dict[int, Row] = {}
         # Branch and price's decisions per employee: only rows keeping them may take a value.
@@ -379,6 +382,7 @@ class ColumnGeneration:
                             posted[row].SetBounds(0, 0)
         if self._lp.Solve() != pywraplp.Solver.OPTIMAL:
             raise RuntimeError("the master LP has no optimum")  # every pool row is feasible
+        self._lp_changed = False
         pi = {key: line.dual_value() for key, line in self._cover.items()}
         return self._lp.Objective().Value(), pi, [one.dual_value() for one in self._convexity]
 
@@ -496,6 +500,7 @@ class ColumnGeneration:
         for e in changed:
             for row, var in self._in_lp[e].items():
                 var.SetBounds(0, self._lp.infinity() if self._keeps_rules(e, row) else 0)
+            self._lp_changed = True
 
     def settle(
         self, pool: ThreadPoolExecutor, seed: int, deadline: float, cutoff: float
@@ -584,6 +589,10 @@ class ColumnGeneration:
                     fixed = self._fix_many(free, share) if share else self._fix_surest(free, rng)
                     if not fixed:
                         break
+            if self._lp_changed:
+                # Time ran out just after a fixing, before a round answered it: solve the LP
+                # once more (no pricing) so its values are read from this model, not from none.
+                self._solve_lp()
             rows = dict(self._fixed)
             free = [e for e in range(len(self.pool)) if e not in rows]
             for e in free:
@@ -603,6 +612,7 @@ class ColumnGeneration:
             for e in self._fixed:
                 for var in self._in_lp[e].values():
                     var.SetBounds(0, self._lp.infinity())
+                self._lp_changed = True
             self._fixed = {}
 
     def _finish(
@@ -666,6 +676,7 @@ class ColumnGeneration:
         for other, var in self._in_lp[e].items():
             if other != row:
                 var.SetBounds(0, 0)
+        self._lp_changed = True
 
     def master(self, seconds: float, hint: Roster | None = None) -> Roster | None:
         """The cheapest roster made of pool rows, or None if none in time (or a row is missing).

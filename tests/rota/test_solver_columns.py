@@ -226,6 +226,36 @@ def test_a_dive_fixes_nothing_it_has_no_time_to_settle(monkeypatch) -> None:
     assert check_roster(instance, grid(roster)).violations == ()
 
 
+def test_a_dive_whose_time_runs_out_just_after_a_fixing_reads_the_lp_of_that_fixing(
+    monkeypatch,
+) -> None:
+    _, problem, columns, _ = _columns_on(5, rounds=100, programme_only=True)
+    clock = FrozenClock()
+    monkeypatch.setattr(columns_module.time, "monotonic", clock)
+    real_fix = ColumnGeneration._fix
+
+    def late_fix(self, e, row):
+        real_fix(self, e, row)
+        clock.now += 10.0  # the fixing's end passes before any round answers this fixing
+
+    monkeypatch.setattr(ColumnGeneration, "_fix", late_fix)
+    seen = []
+    finish = ColumnGeneration._finish
+
+    def recorded(self, roster, free, seconds, workers, seed):
+        seen.append(([self._largest(e) for e in free], [roster[e] for e in free]))
+        return finish(self, roster, free, seconds, workers, seed)
+
+    with patch.object(ColumnGeneration, "_finish", recorded):
+        columns.dive(clock.now + 20, workers=2, share=0.8, finish=3, finish_seconds=5)
+
+    largest, handed = seen[0]
+    assert 0 < len(handed) < len(problem.employees)  # some rows fixed, some left to CP-SAT
+    # Every employee's rows sum to one in the LP: a largest value of 0 is a stale read.
+    assert all(value > 0 for value, _ in largest)
+    assert handed == [row for _, row in largest]
+
+
 @settings(
     max_examples=20,
     deadline=None,
