@@ -522,8 +522,7 @@ class ColumnGeneration:
             if added == 0 or bound >= cutoff or time.monotonic() >= deadline:
                 break
         values = [
-            {row: x for row, var in mine.items() if (x := var.solution_value()) > EPSILON}
-            for mine in self._in_lp
+            {row: x for x, row in self._values(e) if x > EPSILON} for e in range(len(self._in_lp))
         ]
         return bound, values
 
@@ -589,10 +588,6 @@ class ColumnGeneration:
                     fixed = self._fix_many(free, share) if share else self._fix_surest(free, rng)
                     if not fixed:
                         break
-            if self._lp_changed:
-                # Time ran out just after a fixing, before a round answered it: solve the LP
-                # once more (no pricing) so its values are read from this model, not from none.
-                self._solve_lp()
             rows = dict(self._fixed)
             free = [e for e in range(len(self.pool)) if e not in rows]
             for e in free:
@@ -637,9 +632,7 @@ class ColumnGeneration:
     def _fix_surest(self, free: list[int], rng: random.Random | None) -> bool:
         """Fix the rows of ``free`` employees the LP takes at one, or else its largest; False
         if they have no rows in the LP yet."""
-        values = {
-            (e, row): var.solution_value() for e in free for row, var in self._in_lp[e].items()
-        }
+        values = {(e, row): x for e in free for x, row in self._values(e)}
         if not values:
             return False
         sure = [key for key, x in values.items() if x > 1 - EPSILON]
@@ -667,8 +660,19 @@ class ColumnGeneration:
     def _largest(self, e: int) -> tuple[float, Row] | None:
         """Employee ``e``'s row of largest value in the LP's last solution, with its value;
         None if the LP has no row of theirs yet."""
-        values = [(var.solution_value(), row) for row, var in self._in_lp[e].items()]
-        return max(values, key=lambda pair: pair[0], default=None)
+        return max(self._values(e), key=lambda pair: pair[0], default=None)
+
+    def _values(self, e: int) -> list[tuple[float, Row]]:
+        """Employee ``e``'s rows in the LP, each with its value in the LP's solution.
+
+        The LP is solved again first (no pricing) if its bounds changed since its last solve:
+        a dive whose time runs out just after a fixing reads its rows before any round has
+        answered it, and OR-Tools answers 0 for every value of a changed model (logging an
+        error for each read).
+        """
+        if self._lp_changed:
+            self._solve_lp()
+        return [(var.solution_value(), row) for row, var in self._in_lp[e].items()]
 
     def _fix(self, e: int, row: Row) -> None:
         """Fix employee ``e``'s row: no other row of theirs may take a value."""
