@@ -10,7 +10,10 @@ only cover ties employees together, so
   runs, totals and weekends of each employee held by the fixed days around it;
 * re-solving a weekend short of staff, Thursday to Tuesday, for a share of the staff (half of
   them able to work the short shift) moves shifts between people over both of its days and the
-  runs around them.
+  runs around them;
+* re-solving the whole staff over two weeks (:func:`window_pass`, one window after another
+  across the horizon, not drawn) moves shifts between any of them, where such a window is
+  small enough to prove.
 
 Blocks are drawn more often where the current roster pays penalties, and the staff freed
 around a penalty are, beside those able to work its shift, first those with paid minutes to
@@ -38,9 +41,14 @@ from ortools.sat.python import cp_model
 
 from rota.solver.greedy import row_keeps_rules
 from rota.solver.model import RosterModel
-from rota.solver.params import make_solver
+from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
 from rota.solver.problem import Problem, Roster
 from rota.solver.result import roster_cost, roster_penalties
+
+#: Days in each whole-staff window of :func:`window_pass`, and the days from one window's start
+#: to the next's (so each day is freed twice, with different neighbours).
+WINDOW_DAYS = 14
+WINDOW_STEP = 7
 
 #: Days either side of a weekend that a weekend neighbourhood frees too (Thursday to Tuesday):
 #: the runs and rest around the weekend must move with it.
@@ -406,3 +414,48 @@ class _Search:
                     )
             self.best, self.cost = candidate, cost
         return gain
+
+
+def window_pass(
+    problem: Problem,
+    roster: Roster,
+    deadline: float,
+    workers: int,
+    seed: int,
+    seconds: float,
+    log: Callable[[str], None] | None = None,
+) -> Roster:
+    """Re-solve the whole staff over one window of ``WINDOW_DAYS`` days after another, from the
+    first day to the last, each with every worker for up to ``seconds``.
+
+    The LNS frees most of the staff over a block of days, or a few employees over more; a
+    window frees everyone, so shifts move between any of them within it, with each row's runs,
+    totals and weekends held by its days outside. Where such a sub-model is small enough for
+    CP-SAT to prove in a second or two (Instance19: 40 staff, 5 types), a pass mends what the
+    LNS leaves: from a 60 s roster of 3468 one pass of 14-day windows reached 3322 in 15 s,
+    every window proven optimal, and a second 3317 in 7 s. It does little where the windows
+    are larger: Instance15 (45 staff, 6 types) 3948 -> 3944 in 21 s, Instance13 (120 staff, 18
+    types) 2238 -> 2216 in 16 s, neither proving its windows in 5 s.
+
+    Returns:
+        The best roster found (``roster`` itself if nothing better turned up).
+    """
+    best, cost = roster, roster_cost(problem, roster)
+    last = max(0, problem.days - WINDOW_DAYS)
+    for start in [*range(0, last, WINDOW_STEP), last]:
+        left = deadline - time.monotonic()
+        if left <= 0.1:
+            break
+        days = range(start, min(problem.days, start + WINDOW_DAYS))
+        sub = RosterModel(problem, best, None, days)
+        solver = make_solver(min(seconds, left), workers, seed + start, FULL_LP_SUBSOLVERS)
+        status = solver.solve(sub.model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        found = sub.solution(solver)
+        found_cost = roster_cost(problem, found)
+        if found_cost < cost:
+            if log:
+                log(f"window days {days.start}-{days.stop - 1}: {cost} -> {found_cost}")
+            best, cost = found, found_cost
+    return best

@@ -25,8 +25,10 @@
    rest of the time, in phases: on small instances each followed by a second of row sweeps and
    a recombination of the pool with the incumbent's and the sweeps' rows; on the others by row
    sweeps (or a local-search pass), the next LNS phase and sweeps given time in proportion to
-   what each gained a second. Where no row is taken whole (instances 21 and 23), sweeps alone,
-   each phase after the first sweeps preceded by a pass of request swaps
+   what each gained a second; where a whole-staff window of two weeks is small (Instance19),
+   each sweep phase is followed by a pass of such windows (:func:`rota.solver.lns.window_pass`).
+   Where no row is taken whole (instances 21 and 23), sweeps alone, each phase after the first
+   sweeps preceded by a pass of request swaps
    (:meth:`rota.solver.local.LocalSearch.grant_requests`).
 4. Small instances only, without a proof yet: the full model again, hinted with the best
    roster. The search stops as soon as a roster meets the bound.
@@ -43,7 +45,7 @@ from ortools.sat.python import cp_model
 from rota.solver.branching import BranchAndPrice
 from rota.solver.columns import DIVE_ROUNDS, ColumnGeneration
 from rota.solver.greedy import greedy_roster
-from rota.solver.lns import NeighbourhoodPicker, improve
+from rota.solver.lns import WINDOW_DAYS, NeighbourhoodPicker, improve, window_pass
 from rota.solver.local import LocalSearch
 from rota.solver.model import RosterModel
 from rota.solver.params import FULL_LP_SUBSOLVERS, make_solver
@@ -180,6 +182,18 @@ MIN_PHASE = 2.0
 #: while the 9 s LNS phases took 0-1,400 (11 rounds each); the pass stops by itself once no
 #: move helps, so it costs little where the LNS leads.
 LNS_PHASE = 10.0
+
+
+#: Most shift variables, on average, in a whole-staff window of ``WINDOW_DAYS`` days for the
+#: non-small instances to run passes of such windows (:func:`rota.solver.lns.window_pass`)
+#: after each phase of row sweeps, each window for up to WINDOW_SECONDS. Instance19 has 1,621
+#: (40 staff, 5 types), Instance15 2,242, Instance13 19,968. Instance19 at 60 s, seeds 0-2:
+#: 3306, 3435, 3406 against 3468, 3499, 3704 without, the same day (its first pass, from the
+#: first LNS phase's roster, takes about 16 s, and the next LNS phase gains more after it: 3419
+#: -> 3313 on seed 0). A pass before the first LNS phase, from the first sweeps' roster, did
+#: worse (3528, 3643, 3603): its windows take longer to prove.
+WINDOW_MAX_VARS = 2_000
+WINDOW_SECONDS = 3.0
 
 
 def shift_variable_count(problem: Problem) -> int:
@@ -606,6 +620,7 @@ def solve(
     slice_seconds = min(5.0, max(0.3, time_limit / (40 if small else 100)))
     lns_deadline = deadline - final_share * left()
     picker = NeighbourhoodPicker(problem, rng, cells=200)
+    windows = not small and n_vars * WINDOW_DAYS <= WINDOW_MAX_VARS * problem.days
     lns_phase, sweep_phase = LNS_PHASE, SWEEP_PHASE
     while True:
         # On the large instances the LNS frees one or two rows of 100 per round; row sweeps
@@ -663,6 +678,10 @@ def solve(
         sweep_rate = (sweep_cost - best.cost) / max(1e-3, time.monotonic() - sweep_start)
         if log:
             log(f"row sweeps: {sweep_cost} -> {best.cost}")
+        if windows:
+            best.offer(
+                window_pass(problem, best.roster, lns_deadline, workers, seed, WINDOW_SECONDS, log)
+            )
         # The next phases in proportion to what each gained a second: on Instance23 10 s of LNS
         # took 420 off where 5 s of sweeps took 2291; on Instance17 sweeps alone stall.
         lns_phase, sweep_phase = _shares(lns_rate, sweep_rate)

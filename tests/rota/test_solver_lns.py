@@ -9,12 +9,21 @@ from collections import Counter
 from hypothesis import HealthCheck, given, settings
 
 from rota.solver import roster_cost
-from rota.solver.lns import NeighbourhoodPicker, improve
+from rota.solver.greedy import greedy_roster
+from rota.solver.lns import NeighbourhoodPicker, improve, window_pass
 from rota.solver.params import FULL_LP_SUBSOLVERS
 from rota.solver.problem import Cover, Employee, Problem, ShiftType
 from rota.solver.search import construct
 from rota.ssb.checker import check_roster
-from rota.ssb.instance import SsbInstance, instance_path, load_instance, to_problem
+from rota.ssb.instance import (
+    SsbCover,
+    SsbInstance,
+    SsbShift,
+    SsbStaff,
+    instance_path,
+    load_instance,
+    to_problem,
+)
 from tests.rota.test_solver_property import instances
 
 FAR = 3600.0  # a deadline that never binds: rounds, not the clock, end these searches
@@ -167,5 +176,42 @@ def test_construction_and_lns_on_random_instances_keep_every_rule(instance: SsbI
         cells=20,
         max_rounds=6,
     )
+    assert check_roster(instance, grid(better)).violations == ()
+    assert roster_cost(problem, better) <= roster_cost(problem, start)
+
+
+def test_a_window_pass_covers_every_day_the_whole_staff_can() -> None:
+    # Three staff, three weeks, one D wanted a day; nobody works yet. Each window re-solves
+    # everyone over 14 days (days 0-13, then 7-20), so between them they cover all 21.
+    staff = tuple(SsbStaff(e, (("D", 21),), 10_000, 0, 5, 1, 1, 3) for e in ("A", "B", "C"))
+    instance = SsbInstance(
+        name="three-weeks",
+        horizon=21,
+        shifts=(SsbShift("D", 480, ()),),
+        staff=staff,
+        days_off={},
+        on_requests=(),
+        off_requests=(),
+        cover=tuple(SsbCover(d, "D", 1, 100, 1) for d in range(21)),
+    )
+    problem = to_problem(instance)
+
+    better = window_pass(problem, problem.all_off(), time.monotonic() + FAR, 1, 0, seconds=60)
+
+    report = check_roster(instance, grid(better))
+    assert report.violations == ()
+    assert report.objective == 0
+
+
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(instances())
+def test_window_passes_on_random_instances_keep_every_rule(instance: SsbInstance) -> None:
+    problem = to_problem(instance)
+    start, failed = greedy_roster(problem, seed=0)
+    if failed:
+        return
+    better = window_pass(problem, start, time.monotonic() + FAR, 1, 0, seconds=5)
     assert check_roster(instance, grid(better)).violations == ()
     assert roster_cost(problem, better) <= roster_cost(problem, start)
