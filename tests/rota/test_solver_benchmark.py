@@ -70,6 +70,64 @@ def test_where_no_row_is_taken_whole_only_sweeps_follow_the_greedy(
     assert report.violations == () and report.objective == result.objective
 
 
+@pytest.mark.parametrize("whole_days", [84, 28])
+def test_request_swaps_run_between_sweep_phases_only_where_rows_are_swept_by_stretches(
+    monkeypatch, whole_days: int
+) -> None:
+    # As above: Instance15's rows are whole unless rows longer than 28 days are not.
+    instance = load_instance(instance_path(15))
+    problem = to_problem(instance)
+    monkeypatch.setattr(sweep, "WHOLE_DAYS", whole_days)
+    monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", 0)  # straight to the sweeps and the LNS
+    monkeypatch.setattr(search, "improve", lambda problem, roster, *_, **__: roster)
+    passes = []
+    real = search.LocalSearch.grant_requests
+
+    def grant_recorded(self, *args, **kwargs):
+        passes.append(roster_cost(problem, self.roster()))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(search.LocalSearch, "grant_requests", grant_recorded)
+
+    result = solve(problem, time_limit=8, workers=2, seed=0)
+
+    assert bool(passes) == (whole_days == 28)
+    report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
+    assert report.violations == () and report.objective == result.objective
+
+
+@pytest.mark.parametrize("most_variables", [3_000, 2_000])
+def test_window_passes_follow_the_sweeps_where_a_two_week_window_is_small(
+    monkeypatch, most_variables: int
+) -> None:
+    # Instance15's two-week whole-staff window has 2,242 shift variables on average.
+    problem = to_problem(load_instance(instance_path(15)))
+    monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", 0)
+    monkeypatch.setattr(search, "WINDOW_MAX_VARS", most_variables)
+    events = []
+    monkeypatch.setattr(
+        search, "improve", lambda problem, roster, *_, **__: events.append("lns") or roster
+    )
+    real_sweep = search.RowSweep.sweep
+    monkeypatch.setattr(
+        search.RowSweep,
+        "sweep",
+        lambda self, *args, **kwargs: events.append("sweep") or real_sweep(self, *args, **kwargs),
+    )
+    monkeypatch.setattr(
+        search,
+        "window_pass",
+        lambda problem, roster, *_, **__: events.append("windows") or roster,
+    )
+
+    solve(problem, time_limit=8, workers=2, seed=0)
+
+    if most_variables == 3_000:
+        assert events[:4] == ["sweep", "lns", "sweep", "windows"]
+    else:
+        assert "windows" not in events
+
+
 def record_columns_and_sweeps(monkeypatch, problem) -> tuple[list, list, list]:
     """Record, in order, each column generation built ("columns") and each row sweep ("sweep")
     of the search. Returns the events, the keyword arguments of each column generation, and
