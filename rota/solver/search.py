@@ -479,10 +479,11 @@ def solve(
     sweeper = RowSweep(problem)
     # Where no row is taken whole (every row swept a stretch at a time or near the old row:
     # instances 21 and 23), the LNS gains less a second than the sweeps, and only sweeps
-    # follow. Instance23 at 60 s, seeds 0-2: 22935, 23018, 22481, and again 23287, 23387,
-    # 23755, against 23525, 23502, 22551 with LNS phases between the sweeps (a small gain, within
-    # the seeds' spread); Instance21: 21916, 21898, 21900 against 21930, 21904, 21905.
-    sweeps_only = not small and bool(sweeper.pricers) and not sweeper.whole
+    # follow, with a pass of request swaps before each phase. Instance23 at 60 s, seeds 0-2,
+    # sweeps alone: 22935, 23018, 22481, and again 23287, 23387, 23755, against 23525, 23502,
+    # 22551 with LNS phases between the sweeps (a small gain, within the seeds' spread);
+    # Instance21: 21916, 21898, 21900 against 21930, 21904, 21905.
+    by_stretches = not small and bool(sweeper.pricers) and not sweeper.whole
 
     def sweep(roster: Roster, until: float) -> Roster:
         """Wandering row sweeps of ``roster`` until ``until``, on every worker."""
@@ -494,7 +495,7 @@ def solve(
         if sweeper.pricers:
             # Row sweeps from the greedy rows: Instance23 181509 -> 43681 in 10 s, where
             # the local search took 16 s to reach 93526 (load ~2).
-            share = SWEEP_SHARE if sweeps_only else SWEEP_SHARE_BEFORE_LNS
+            share = SWEEP_SHARE if by_stretches else SWEEP_SHARE_BEFORE_LNS
             swept = sweep(roster, time.monotonic() + share * left())
             if log:
                 log(f"row sweeps: cost {best.cost} -> {roster_cost(problem, swept)}")
@@ -629,7 +630,7 @@ def solve(
         phase = RECOMBINE_EVERY if columns is not None else lns_phase
         phase_start, phase_cost = time.monotonic(), best.cost
         phase_end = min(lns_deadline, phase_start + phase)
-        if not sweeps_only:
+        if not by_stretches:
             roster = improve(
                 problem,
                 best.roster,
@@ -662,7 +663,7 @@ def solve(
             best.offer(polish.roster())
             continue
         lns_rate = (phase_cost - best.cost) / max(1e-3, time.monotonic() - phase_start)
-        if sweeps_only:
+        if by_stretches:
             # Swaps of two rows over a few days grant requests without touching the cover,
             # which no sweep of one row can (see rota.solver.local); the LNS makes them where
             # it runs. Instance23 at 60 s, seeds 0-2: 22208, 21731, 21690 against 22599 and

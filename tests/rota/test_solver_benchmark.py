@@ -51,47 +51,28 @@ def test_a_bound_above_the_optimum_never_costs_the_roster_in_hand() -> None:
 
 
 @pytest.mark.parametrize("whole_days", [84, 28])
-def test_where_no_row_is_taken_whole_only_sweeps_follow_the_greedy(
+def test_where_no_row_is_taken_whole_only_sweeps_and_request_swaps_follow_the_greedy(
     monkeypatch, whole_days: int
 ) -> None:
     # Instance15's 42-day rows are taken whole, unless rows longer than 28 days are not.
     instance = load_instance(instance_path(15))
     problem = to_problem(instance)
     monkeypatch.setattr(sweep, "WHOLE_DAYS", whole_days)
-    phases = []
+    phases, swaps = [], []
     monkeypatch.setattr(
         search, "improve", lambda problem, roster, *_, **__: phases.append(roster) or roster
     )
-
-    result = solve(problem, time_limit=4, workers=2, seed=0)
-
-    assert bool(phases) == (whole_days == 84)  # LNS phases only where some row is whole
-    report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
-    assert report.violations == () and report.objective == result.objective
-
-
-@pytest.mark.parametrize("whole_days", [84, 28])
-def test_request_swaps_run_between_sweep_phases_only_where_rows_are_swept_by_stretches(
-    monkeypatch, whole_days: int
-) -> None:
-    # As above: Instance15's rows are whole unless rows longer than 28 days are not.
-    instance = load_instance(instance_path(15))
-    problem = to_problem(instance)
-    monkeypatch.setattr(sweep, "WHOLE_DAYS", whole_days)
-    monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", 0)  # straight to the sweeps and the LNS
-    monkeypatch.setattr(search, "improve", lambda problem, roster, *_, **__: roster)
-    passes = []
-    real = search.LocalSearch.grant_requests
-
-    def grant_recorded(self, *args, **kwargs):
-        passes.append(roster_cost(problem, self.roster()))
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(search.LocalSearch, "grant_requests", grant_recorded)
+    real_grant = search.LocalSearch.grant_requests
+    monkeypatch.setattr(
+        search.LocalSearch,
+        "grant_requests",
+        lambda self, *args, **kwargs: swaps.append(self) or real_grant(self, *args, **kwargs),
+    )
 
     result = solve(problem, time_limit=8, workers=2, seed=0)
 
-    assert bool(passes) == (whole_days == 28)
+    assert bool(phases) == (whole_days == 84)  # LNS phases only where some row is whole
+    assert bool(swaps) == (whole_days == 28)  # request swaps between the sweeps otherwise
     report = check_roster(instance, [[c or "" for c in row] for row in result.roster])
     assert report.violations == () and report.objective == result.objective
 
@@ -102,17 +83,11 @@ def test_window_passes_follow_the_sweeps_where_a_two_week_window_is_small(
 ) -> None:
     # Instance15's two-week whole-staff window has 2,242 shift variables on average.
     problem = to_problem(load_instance(instance_path(15)))
-    monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", 0)
+    monkeypatch.setattr(search, "LP_DIVE_MAX_VARS", 0)  # straight to the sweeps and the LNS
     monkeypatch.setattr(search, "WINDOW_MAX_VARS", most_variables)
-    events = []
+    events, _, _ = record_columns_and_sweeps(monkeypatch, problem)
     monkeypatch.setattr(
         search, "improve", lambda problem, roster, *_, **__: events.append("lns") or roster
-    )
-    real_sweep = search.RowSweep.sweep
-    monkeypatch.setattr(
-        search.RowSweep,
-        "sweep",
-        lambda self, *args, **kwargs: events.append("sweep") or real_sweep(self, *args, **kwargs),
     )
     monkeypatch.setattr(
         search,
